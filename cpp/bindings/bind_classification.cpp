@@ -1,0 +1,201 @@
+// Bindings for classification kernels: checks, allocation, GIL release; no maths.
+// Softmax kernels take (N, C) rows; the Python layer maps (C,) and (N, C, d1, ...) onto that.
+#include <pybind11/stl.h>
+
+#include "loss_call.hpp"
+
+namespace fastloss::bind {
+namespace {
+
+template <class T>
+using Opt = std::optional<Array<T>>;
+
+template <class T>
+GradRequest<T> grad_request(bool want, double scale, const Opt<T>& per_item) {
+    return GradRequest<T>{want, scale, per_item};
+}
+
+template <class T>
+py::tuple binary_cross_entropy(const Array<T>& logits, const Array<T>& targets, const Opt<T>& weight,
+                               const Opt<T>& pos_weight, double alpha, const std::string& reduction,
+                               bool want_grad, double grad_scale, const Opt<T>& grad_output,
+                               int num_threads) {
+    require_same_shape(logits, "logits", targets, "targets");
+    require_optional_shape(weight, "weight", logits, "logits");
+    require_nonempty(logits, "logits");
+    const index_t cols = logits.ndim() ? logits.shape(logits.ndim() - 1) : 1;
+    require_length(pos_weight, "pos_weight", cols);
+    const T *x = logits.data(), *t = targets.data(), *w = data_or_null(weight),
+            *pw = data_or_null(pos_weight);
+    const index_t n = logits.size();
+    return call_loss<T>(parse_reduction(reduction), shape_of(logits), shape_of(logits),
+                        grad_request(want_grad, grad_scale, grad_output), num_threads, "targets",
+                        [&](LossOutput<T>& out) {
+                            return kernels<T>().binary_cross_entropy(x, t, w, pw, n, cols, alpha,
+                                                                     out, num_threads);
+                        });
+}
+
+template <class T>
+py::tuple sigmoid_focal_loss(const Array<T>& logits, const Array<T>& targets, double alpha,
+                             double gamma, const std::string& reduction, bool want_grad,
+                             double grad_scale, const Opt<T>& grad_output, int num_threads) {
+    require_same_shape(logits, "logits", targets, "targets");
+    require_nonempty(logits, "logits");
+    const T *x = logits.data(), *t = targets.data();
+    const index_t n = logits.size();
+    return call_loss<T>(parse_reduction(reduction), shape_of(logits), shape_of(logits),
+                        grad_request(want_grad, grad_scale, grad_output), num_threads, "targets",
+                        [&](LossOutput<T>& out) {
+                            return kernels<T>().sigmoid_focal_loss(x, t, n, alpha, gamma, out,
+                                                                   num_threads);
+                        });
+}
+
+/// Checks shared by the row kernels: logits (N, C) non-empty, labels (N,).
+template <class T>
+void require_rows(const Array<T>& logits) {
+    require_ndim(logits, "logits", 2);
+    require_nonempty(logits, "logits");
+}
+
+inline void require_row_labels(const Labels& labels, const py::array& logits) {
+    require_ndim(labels, "labels", 1);
+    if (labels.shape(0) != logits.shape(0))
+        fail("labels: expected shape (" + std::to_string(logits.shape(0)) + ",) to match logits " +
+             shape_str(logits) + ", got " + shape_str(labels));
+}
+
+template <class T>
+py::tuple cross_entropy_labels(const Array<T>& logits, const Labels& labels, const Opt<T>& weight,
+                               index_t ignore_index, double label_smoothing,
+                               const std::string& reduction, bool want_grad, double grad_scale,
+                               const Opt<T>& grad_output, int num_threads) {
+    require_rows(logits);
+    require_row_labels(labels, logits);
+    const index_t n = logits.shape(0), c = logits.shape(1);
+    require_length(weight, "weight", c);
+    require_labels_in_range(labels, "labels", c, ignore_index);
+    const T *x = logits.data(), *w = data_or_null(weight);
+    const index_t* y = labels.data();
+    const CrossEntropyParams params{ignore_index, label_smoothing};
+    return call_loss<T>(parse_reduction(reduction), {n}, shape_of(logits),
+                        grad_request(want_grad, grad_scale, grad_output), num_threads, "labels",
+                        [&](LossOutput<T>& out) {
+                            kernels<T>().cross_entropy_labels(x, y, n, c, w, params, out, num_threads);
+                            return Status::Ok;
+                        });
+}
+
+template <class T>
+py::tuple cross_entropy_probs(const Array<T>& logits, const Array<T>& targets, const Opt<T>& weight,
+                              double label_smoothing, const std::string& reduction, bool want_grad,
+                              double grad_scale, const Opt<T>& grad_output, int num_threads) {
+    require_rows(logits);
+    require_same_shape(logits, "logits", targets, "targets");
+    const index_t n = logits.shape(0), c = logits.shape(1);
+    require_length(weight, "weight", c);
+    const T *x = logits.data(), *t = targets.data(), *w = data_or_null(weight);
+    return call_loss<T>(parse_reduction(reduction), {n}, shape_of(logits),
+                        grad_request(want_grad, grad_scale, grad_output), num_threads, "targets",
+                        [&](LossOutput<T>& out) {
+                            kernels<T>().cross_entropy_probs(x, t, n, c, w, label_smoothing, out,
+                                                             num_threads);
+                            return Status::Ok;
+                        });
+}
+
+template <class T>
+py::tuple softmax_focal_loss(const Array<T>& logits, const Labels& labels, const Opt<T>& alpha,
+                             double gamma, index_t ignore_index, const std::string& reduction,
+                             bool want_grad, double grad_scale, const Opt<T>& grad_output,
+                             int num_threads) {
+    require_rows(logits);
+    require_row_labels(labels, logits);
+    const index_t n = logits.shape(0), c = logits.shape(1);
+    require_length(alpha, "alpha", c);
+    require_labels_in_range(labels, "labels", c, ignore_index);
+    const T *x = logits.data(), *a = data_or_null(alpha);
+    const index_t* y = labels.data();
+    return call_loss<T>(parse_reduction(reduction), {n}, shape_of(logits),
+                        grad_request(want_grad, grad_scale, grad_output), num_threads, "labels",
+                        [&](LossOutput<T>& out) {
+                            kernels<T>().softmax_focal_loss(x, y, n, c, a, gamma, ignore_index, out,
+                                                            num_threads);
+                            return Status::Ok;
+                        });
+}
+
+template <class T>
+py::tuple distillation_kl(const Array<T>& student, const Array<T>& teacher, double temperature,
+                          const std::string& reduction, bool want_grad, double grad_scale,
+                          const Opt<T>& grad_output, int num_threads) {
+    require_ndim(student, "student_logits", 2);
+    require_nonempty(student, "student_logits");
+    require_same_shape(student, "student_logits", teacher, "teacher_logits");
+    if (!(temperature > 0)) fail("temperature: expected a positive number, got " + std::to_string(temperature));
+    const index_t n = student.shape(0), c = student.shape(1);
+    const T *s = student.data(), *t = teacher.data();
+    return call_loss<T>(parse_reduction(reduction), {n}, shape_of(student),
+                        grad_request(want_grad, grad_scale, grad_output), num_threads,
+                        "teacher_logits", [&](LossOutput<T>& out) {
+                            kernels<T>().distillation_kl(s, t, n, c, temperature, out, num_threads);
+                            return Status::Ok;
+                        });
+}
+
+template <class T>
+py::tuple kl_divergence(const Array<T>& input, const Array<T>& target, bool log_input,
+                        bool log_target, const std::string& reduction, double mean_denominator,
+                        bool want_grad, double grad_scale, const Opt<T>& grad_output,
+                        int num_threads) {
+    require_same_shape(input, "input", target, "target");
+    require_nonempty(input, "input");
+    const T *x = input.data(), *t = target.data();
+    const index_t n = input.size();
+    return call_loss<T>(parse_reduction(reduction), shape_of(input), shape_of(input),
+                        grad_request(want_grad, grad_scale, grad_output), num_threads, "target",
+                        [&](LossOutput<T>& out) {
+                            kernels<T>().kl_divergence(x, t, n, log_input, log_target,
+                                                       mean_denominator, out, num_threads);
+                            return Status::Ok;
+                        });
+}
+
+// The trailing arguments every loss binding takes, in this order.
+#define FASTLOSS_GRAD_ARGS                                                              \
+    py::arg("reduction"), py::arg("want_grad"), py::arg("grad_scale"),                  \
+        py::arg("grad_output").noconvert(), py::arg("num_threads")
+
+template <class T>
+void define(py::module_& m) {
+    m.def("binary_cross_entropy", &binary_cross_entropy<T>, py::arg("logits").noconvert(),
+          py::arg("targets").noconvert(), py::arg("weight").noconvert(),
+          py::arg("pos_weight").noconvert(), py::arg("alpha"), FASTLOSS_GRAD_ARGS);
+    m.def("sigmoid_focal_loss", &sigmoid_focal_loss<T>, py::arg("logits").noconvert(),
+          py::arg("targets").noconvert(), py::arg("alpha"), py::arg("gamma"), FASTLOSS_GRAD_ARGS);
+    m.def("cross_entropy_labels", &cross_entropy_labels<T>, py::arg("logits").noconvert(),
+          py::arg("labels").noconvert(), py::arg("weight").noconvert(), py::arg("ignore_index"),
+          py::arg("label_smoothing"), FASTLOSS_GRAD_ARGS);
+    m.def("cross_entropy_probs", &cross_entropy_probs<T>, py::arg("logits").noconvert(),
+          py::arg("targets").noconvert(), py::arg("weight").noconvert(),
+          py::arg("label_smoothing"), FASTLOSS_GRAD_ARGS);
+    m.def("softmax_focal_loss", &softmax_focal_loss<T>, py::arg("logits").noconvert(),
+          py::arg("labels").noconvert(), py::arg("alpha").noconvert(), py::arg("gamma"),
+          py::arg("ignore_index"), FASTLOSS_GRAD_ARGS);
+    m.def("distillation_kl", &distillation_kl<T>, py::arg("student_logits").noconvert(),
+          py::arg("teacher_logits").noconvert(), py::arg("temperature"), FASTLOSS_GRAD_ARGS);
+    m.def("kl_divergence", &kl_divergence<T>, py::arg("input").noconvert(),
+          py::arg("target").noconvert(), py::arg("log_input"), py::arg("log_target"),
+          py::arg("reduction"), py::arg("mean_denominator"), py::arg("want_grad"),
+          py::arg("grad_scale"), py::arg("grad_output").noconvert(), py::arg("num_threads"));
+}
+
+}  // namespace
+
+void bind_classification(py::module_& m) {
+    define<float>(m);
+    define<double>(m);
+}
+
+}  // namespace fastloss::bind

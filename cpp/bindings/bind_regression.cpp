@@ -1,0 +1,85 @@
+// Bindings for regression kernels: checks, allocation, GIL release; no maths.
+#include <pybind11/stl.h>
+
+#include "loss_call.hpp"
+
+namespace fastloss::bind {
+namespace {
+
+PointwiseKind parse_kind(const std::string& kind) {
+    if (kind == "squared") return PointwiseKind::Squared;
+    if (kind == "absolute") return PointwiseKind::Absolute;
+    if (kind == "huber") return PointwiseKind::Huber;
+    if (kind == "smooth_l1") return PointwiseKind::SmoothL1;
+    fail("kind: expected 'squared', 'absolute', 'huber' or 'smooth_l1', got '" + kind + "'");
+}
+
+template <class T>
+py::tuple pointwise(const Array<T>& pred, const Array<T>& target,
+                    const std::optional<Array<T>>& weight, const std::string& kind,
+                    double threshold, const std::string& reduction, bool want_grad,
+                    double grad_scale, const std::optional<Array<T>>& grad_output,
+                    int num_threads) {
+    require_same_shape(pred, "pred", target, "target");
+    require_optional_shape(weight, "weight", pred, "pred");
+    require_nonempty(pred, "pred");
+    const PointwiseParams params{parse_kind(kind), threshold};
+    const T* p = pred.data();
+    const T* t = target.data();
+    const T* w = data_or_null(weight);
+    const index_t n = pred.size();
+    return call_loss<T>(parse_reduction(reduction), shape_of(pred), shape_of(pred),
+                        GradRequest<T>{want_grad, grad_scale, grad_output}, num_threads, "target",
+                        [&](LossOutput<T>& out) {
+                            kernels<T>().pointwise_regression(p, t, w, n, params, out, num_threads);
+                            return Status::Ok;
+                        });
+}
+
+template <class T>
+py::tuple rse(const Array<T>& pred, const Array<T>& target, const std::optional<Array<T>>& weight,
+              bool want_grad, double grad_scale, int num_threads) {
+    require_same_shape(pred, "pred", target, "target");
+    require_optional_shape(weight, "weight", pred, "pred");
+    require_threads(num_threads);
+    if (pred.size() <= 2)
+        fail("pred: the residual standard error needs more than 2 elements (n - 2 degrees of "
+             "freedom), got " + std::to_string(pred.size()));
+    const T* p = pred.data();
+    const T* t = target.data();
+    const T* w = data_or_null(weight);
+    const index_t n = pred.size();
+    py::object grad = py::none();
+    T* g = nullptr;
+    if (want_grad) {
+        Array<T> grad_array(shape_of(pred));
+        g = grad_array.mutable_data();
+        grad = grad_array;
+    }
+    double value;
+    {
+        py::gil_scoped_release release;
+        value = kernels<T>().residual_standard_error(p, t, w, n, g, grad_scale, num_threads);
+    }
+    return py::make_tuple(py::float_(value), grad);
+}
+
+template <class T>
+void define(py::module_& m) {
+    m.def("pointwise_regression", &pointwise<T>, py::arg("pred").noconvert(),
+          py::arg("target").noconvert(), py::arg("weight").noconvert(), py::arg("kind"),
+          py::arg("threshold"), py::arg("reduction"), py::arg("want_grad"), py::arg("grad_scale"),
+          py::arg("grad_output").noconvert(), py::arg("num_threads"));
+    m.def("residual_standard_error", &rse<T>, py::arg("pred").noconvert(),
+          py::arg("target").noconvert(), py::arg("weight").noconvert(), py::arg("want_grad"),
+          py::arg("grad_scale"), py::arg("num_threads"));
+}
+
+}  // namespace
+
+void bind_regression(py::module_& m) {
+    define<float>(m);
+    define<double>(m);
+}
+
+}  // namespace fastloss::bind

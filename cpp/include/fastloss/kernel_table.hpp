@@ -1,0 +1,64 @@
+// The ISA-neutral entry points: one table of kernel pointers per instruction set. The bindings
+// call kernels only through kernel_table(), which holds the set chosen at run time.
+#pragma once
+
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "fastloss/common/types.hpp"
+#include "fastloss/regression.hpp"
+#include "fastloss/classification/softmax.hpp"
+
+namespace fastloss {
+
+template <class T>
+struct Kernels {
+    void (*pointwise_regression)(const T* pred, const T* target, const T* weight, index_t n,
+                                 const PointwiseParams& params, LossOutput<T>& out, int threads);
+    double (*residual_standard_error)(const T* pred, const T* target, const T* weight, index_t n,
+                                      T* grad, double grad_scale, int threads);
+    Status (*binary_cross_entropy)(const T* logits, const T* targets, const T* weight,
+                                   const T* pos_weight, index_t n, index_t cols, double alpha,
+                                   LossOutput<T>& out, int threads);
+    Status (*sigmoid_focal_loss)(const T* logits, const T* targets, index_t n, double alpha,
+                                 double gamma, LossOutput<T>& out, int threads);
+    void (*cross_entropy_labels)(const T* logits, const index_t* labels, index_t n, index_t c,
+                                 const T* class_weight, const CrossEntropyParams& params,
+                                 LossOutput<T>& out, int threads);
+    void (*cross_entropy_probs)(const T* logits, const T* targets, index_t n, index_t c,
+                                const T* class_weight, double label_smoothing,
+                                LossOutput<T>& out, int threads);
+    void (*softmax_focal_loss)(const T* logits, const index_t* labels, index_t n, index_t c,
+                               const T* alpha, double gamma, index_t ignore_index,
+                               LossOutput<T>& out, int threads);
+    void (*distillation_kl)(const T* student, const T* teacher, index_t n, index_t c,
+                            double temperature, LossOutput<T>& out, int threads);
+    void (*kl_divergence)(const T* input, const T* target, index_t n, bool log_input,
+                          bool log_target, double mean_denominator, LossOutput<T>& out,
+                          int threads);
+};
+
+struct KernelTable {
+    const char* isa;
+    Kernels<float> f32;
+    Kernels<double> f64;
+
+    template <class T>
+    const Kernels<T>& get() const {
+        if constexpr (std::is_same_v<T, float>) return f32;
+        else return f64;
+    }
+};
+
+/// The table in use (chosen on first call: FASTLOSS_CPU_DISPATCH, else the best the CPU runs).
+const KernelTable& kernel_table();
+/// Switches to the named instruction set ("baseline", "avx2"); false if not available here.
+bool select_isa(const std::string& name);
+/// The instruction sets this build has and this CPU can run, baseline first.
+std::vector<std::string> available_isas();
+/// Whether the kernels were built with OpenMP, and OpenMP's default thread count (1 if not).
+bool has_openmp();
+int default_num_threads();
+
+}  // namespace fastloss

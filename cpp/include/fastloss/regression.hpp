@@ -1,0 +1,129 @@
+// Regression losses: squared, absolute, Huber and smooth-L1 errors, and the residual standard
+// error. One fused element-wise pass computes the loss and, when asked, the gradient with
+// respect to `pred`. Per-element work is done in double; partial sums are combined in a fixed
+// order (common/parallel.hpp).
+#pragma once
+
+#include <cmath>
+
+#include "fastloss/common/parallel.hpp"
+#include "fastloss/common/types.hpp"
+
+namespace fastloss {
+
+enum class PointwiseKind : int { Squared = 0, Absolute = 1, Huber = 2, SmoothL1 = 3 };
+
+/// `threshold` is Huber's delta (> 0) or smooth-L1's beta (>= 0; 0 is plain L1).
+struct PointwiseParams {
+    PointwiseKind kind = PointwiseKind::Squared;
+    double threshold = 1.0;
+};
+
+}  // namespace fastloss
+
+FASTLOSS_BEGIN_ISA_NAMESPACE
+namespace detail {
+
+/// Loss l(e) and dl/de of one residual e = pred - target.
+template <PointwiseKind K>
+inline void pointwise_term(double e, double threshold, double& loss, double& dloss) {
+    const double ae = std::fabs(e);
+    const double sign = e > 0 ? 1.0 : (e < 0 ? -1.0 : 0.0);
+    if constexpr (K == PointwiseKind::Squared) {
+        loss = e * e;
+        dloss = 2.0 * e;
+    } else if constexpr (K == PointwiseKind::Absolute) {
+        loss = ae;
+        dloss = sign;
+    } else if constexpr (K == PointwiseKind::Huber) {
+        // PyTorch huber_loss: 0.5 e^2 inside |e| < delta, delta (|e| - delta / 2) outside.
+        const bool inside = ae < threshold;
+        loss = inside ? 0.5 * e * e : threshold * (ae - 0.5 * threshold);
+        dloss = inside ? e : threshold * sign;
+    } else {
+        // PyTorch smooth_l1_loss = huber_loss / beta; beta = 0 is L1 (guarded division).
+        const bool inside = ae < threshold;
+        const double inv_beta = threshold > 0 ? 1.0 / threshold : 0.0;
+        loss = inside ? 0.5 * e * e * inv_beta : ae - 0.5 * threshold;
+        dloss = inside ? e * inv_beta : sign;
+    }
+}
+
+template <PointwiseKind K, class T>
+void pointwise_regression_impl(const T* pred, const T* target, const T* weight, index_t n,
+                               double threshold, LossOutput<T>& out, int num_threads) {
+    const bool none = out.reduction == Reduction::None;
+    const GradCoef<T> coef(out, static_cast<double>(n));
+    T* per_item = out.per_item;
+    T* grad = out.grad;
+    const double sum = ordered_block_sum(n, kElementBlock, n, num_threads, [&](index_t b, index_t e) {
+        double acc = 0.0;
+#pragma omp simd reduction(+ : acc)
+        for (index_t i = b; i < e; ++i) {
+            const double w = weight ? static_cast<double>(weight[i]) : 1.0;
+            double loss, dloss;
+            pointwise_term<K>(static_cast<double>(pred[i]) - static_cast<double>(target[i]),
+                              threshold, loss, dloss);
+            loss *= w;
+            acc += loss;
+            if (none) per_item[i] = static_cast<T>(loss);
+            if (grad) grad[i] = static_cast<T>(coef.at(i) * w * dloss);
+        }
+        return acc;
+    });
+    store_total(out, sum, static_cast<double>(n));
+}
+
+}  // namespace detail
+
+/**
+ * Element-wise regression loss  w_i * l(pred_i - target_i)  over n elements.
+ *
+ * pred, target: (n,) inputs; weight: (n,) per-element weights or null.
+ * out.per_item (n,) for Reduction::None; out.total for Mean (/ n) and Sum; out.grad (n,) is
+ * d/d pred when non-null.
+ */
+template <class T>
+void pointwise_regression(const T* pred, const T* target, const T* weight, index_t n,
+                          const PointwiseParams& params, LossOutput<T>& out, int num_threads) {
+    using detail::pointwise_regression_impl;
+    const double th = params.threshold;
+    switch (params.kind) {
+        case PointwiseKind::Squared:
+            return pointwise_regression_impl<PointwiseKind::Squared>(pred, target, weight, n, th, out, num_threads);
+        case PointwiseKind::Absolute:
+            return pointwise_regression_impl<PointwiseKind::Absolute>(pred, target, weight, n, th, out, num_threads);
+        case PointwiseKind::Huber:
+            return pointwise_regression_impl<PointwiseKind::Huber>(pred, target, weight, n, th, out, num_threads);
+        case PointwiseKind::SmoothL1:
+            return pointwise_regression_impl<PointwiseKind::SmoothL1>(pred, target, weight, n, th, out, num_threads);
+    }
+}
+
+/**
+ * Residual standard error  sqrt(sum_i w_i (pred_i - target_i)^2 / (n - 2)), n > 2.
+ *
+ * Returns the value; writes d/d pred (scaled by grad_scale) into grad (n,) when non-null.
+ * At RSE = 0 the gradient is taken as 0 (the subgradient of sqrt at 0 closest to zero).
+ */
+template <class T>
+double residual_standard_error(const T* pred, const T* target, const T* weight, index_t n,
+                               T* grad, double grad_scale, int num_threads) {
+    const PointwiseParams squared{PointwiseKind::Squared, 0.0};
+    LossOutput<T> sse;
+    sse.reduction = Reduction::Sum;
+    pointwise_regression(pred, target, weight, n, squared, sse, num_threads);
+    const double dof = static_cast<double>(n - 2);
+    const double rse = std::sqrt(sse.total / dof);
+    if (grad) {
+        // d sqrt(S / dof) = dS / (2 dof rse); the second pass rewrites dS = 2 w e.
+        LossOutput<T> pass;
+        pass.reduction = Reduction::Sum;
+        pass.grad = grad;
+        pass.grad_scale = rse == 0.0 ? 0.0 : grad_scale / (2.0 * dof * rse);  // NaN propagates
+        pointwise_regression(pred, target, weight, n, squared, pass, num_threads);
+    }
+    return rse;
+}
+
+FASTLOSS_END_ISA_NAMESPACE

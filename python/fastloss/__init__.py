@@ -1,0 +1,81 @@
+"""fastloss: loss functions and their gradients on the CPU, fast.
+
+Every loss is a pure function of NumPy arrays returning its value; ``<loss>_value_and_grad``
+returns ``(value, grad)`` from the same fused native pass. ``fastloss.reference`` holds a pure
+NumPy implementation of every loss with the same names and signatures.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("fastloss")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
+    __version__ = "0+unknown"
+
+from ._config import get_num_threads, has_openmp, set_num_threads, show_config
+from ._cross_entropy import (
+    binary_cross_entropy,
+    binary_cross_entropy_value_and_grad,
+    cross_entropy,
+    cross_entropy_value_and_grad,
+)
+from ._divergence import (
+    distillation_kl,
+    distillation_kl_value_and_grad,
+    kl_divergence,
+    kl_divergence_value_and_grad,
+)
+from ._focal import (
+    sigmoid_focal_loss,
+    sigmoid_focal_loss_value_and_grad,
+    softmax_focal_loss,
+    softmax_focal_loss_value_and_grad,
+)
+from ._regression import (
+    huber_loss,
+    huber_loss_value_and_grad,
+    mae,
+    mae_value_and_grad,
+    mse,
+    mse_value_and_grad,
+    rse,
+    rse_value_and_grad,
+    smooth_l1_loss,
+    smooth_l1_loss_value_and_grad,
+    sse,
+    sse_value_and_grad,
+)
+
+__all__ = [
+    "__version__",
+    "binary_cross_entropy",
+    "binary_cross_entropy_value_and_grad",
+    "cross_entropy",
+    "cross_entropy_value_and_grad",
+    "distillation_kl",
+    "distillation_kl_value_and_grad",
+    "get_num_threads",
+    "has_openmp",
+    "huber_loss",
+    "huber_loss_value_and_grad",
+    "kl_divergence",
+    "kl_divergence_value_and_grad",
+    "mae",
+    "mae_value_and_grad",
+    "mse",
+    "mse_value_and_grad",
+    "rse",
+    "rse_value_and_grad",
+    "set_num_threads",
+    "show_config",
+    "sigmoid_focal_loss",
+    "sigmoid_focal_loss_value_and_grad",
+    "smooth_l1_loss",
+    "smooth_l1_loss_value_and_grad",
+    "softmax_focal_loss",
+    "softmax_focal_loss_value_and_grad",
+    "sse",
+    "sse_value_and_grad",
+]

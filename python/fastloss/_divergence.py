@@ -1,0 +1,162 @@
+"""KL divergence between distributions, and the distillation KL between two sets of logits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _core
+from ._docs import GRAD_NOTE, fill_doc
+from ._layout import ClassLayout
+from ._validation import (
+    as_float_arrays,
+    check_nonempty,
+    check_number,
+    check_reduction,
+    check_same_shape,
+    finish,
+    grad_output_args,
+    resolve_threads,
+)
+
+ArrayLike = Any
+
+
+def _kl(input, target, log_input, log_target, reduction, grad_output, num_threads, want_grad):
+    check_reduction(reduction, ("none", "mean", "sum", "batchmean"))
+    (q, p), dtype = as_float_arrays(input=input, target=target)
+    check_same_shape(q, "input", p, "target")
+    check_nonempty(q, "input")
+    denominator = float(q.shape[0] if (reduction == "batchmean" and q.ndim) else q.size)
+    kernel_reduction = "mean" if reduction == "batchmean" else reduction
+    scale, per_item = grad_output_args(grad_output, dtype, q.shape, reduction)
+    value, grad = _core.kl_divergence(q, p, bool(log_input), bool(log_target), kernel_reduction,
+                                      denominator, want_grad, scale, per_item,
+                                      resolve_threads(num_threads))
+    return finish(value, dtype), grad
+
+
+def kl_divergence(input: ArrayLike, target: ArrayLike, *, log_input: bool = False,
+                  log_target: bool = False, reduction: str = "mean",
+                  num_threads: int | None = None) -> Any:
+    """Kullback-Leibler divergence KL(target || input), element-wise.
+
+    .. math:: \\ell_i = p_i (\\log p_i - \\log q_i), \\qquad 0 \\log 0 = 0,
+
+    with ``input`` the model's distribution q and ``target`` the data distribution p (the
+    argument roles of ``torch.nn.functional.kl_div``). Unlike ``kl_div``, ``input`` is taken as
+    probabilities unless ``log_input=True``.
+
+    Parameters
+    ----------
+    input : array_like of float
+        q, or log q when ``log_input``; any shape.
+    target : array_like of float
+        p, or log p when ``log_target``; the shape of ``input``.
+    log_input, log_target : bool, default False
+        Whether each is given as log-probabilities.
+    reduction : {"mean", "batchmean", "sum", "none"}, default "mean"
+        ``"mean"`` averages over all elements (PyTorch), ``"batchmean"`` divides the sum by
+        the size of the first axis (the true KL per sample for (N, C) inputs).
+    num_threads : int, optional
+        Threads for this call.
+
+    Notes
+    -----
+    Elements with p = 0 contribute 0 whatever q is (PyTorch gives NaN when q = 0 there too).
+    The values are not checked to be distributions: negative probabilities give NaN, as log
+    does. The gradient is w.r.t. ``input``: -p / q, or -p when ``log_input``.
+
+    References
+    ----------
+    S. Kullback, R. A. Leibler, "On Information and Sufficiency", Ann. Math. Statist. 1951.
+
+    Examples
+    --------
+    >>> import fastloss
+    >>> round(float(fastloss.kl_divergence([[0.5, 0.5]], [[0.9, 0.1]], reduction="batchmean")), 4)
+    0.3681
+    """
+    return _kl(input, target, log_input, log_target, reduction, None, num_threads, False)[0]
+
+
+@fill_doc(grad=GRAD_NOTE)
+def kl_divergence_value_and_grad(input: ArrayLike, target: ArrayLike, *, log_input: bool = False,
+                                 log_target: bool = False, reduction: str = "mean",
+                                 grad_output: Any = None, num_threads: int | None = None
+                                 ) -> tuple[Any, np.ndarray]:
+    """:func:`kl_divergence` and its gradient w.r.t. ``input``, in one pass.
+
+    <grad>
+    """
+    return _kl(input, target, log_input, log_target, reduction, grad_output, num_threads, True)
+
+
+def _distillation(student, teacher, temperature, reduction, grad_output, num_threads, want_grad):
+    check_reduction(reduction, ("none", "mean", "sum", "batchmean"))
+    reduction = "mean" if reduction == "batchmean" else reduction
+    temp = check_number(temperature, "temperature", minimum=0.0, strict=True)
+    (s, t), dtype = as_float_arrays(student_logits=student, teacher_logits=teacher)
+    check_same_shape(s, "student_logits", t, "teacher_logits")
+    layout = ClassLayout(s, "student_logits")
+    scale, per_item = grad_output_args(grad_output, dtype, layout.item_shape, reduction)
+    per_item = None if per_item is None else per_item.reshape(-1)
+    value, grad = _core.distillation_kl(layout.rows(s), layout.rows(t), temp, reduction,
+                                        want_grad, scale, per_item, resolve_threads(num_threads))
+    return finish(layout.items(value), dtype), layout.from_rows(grad)
+
+
+def distillation_kl(student_logits: ArrayLike, teacher_logits: ArrayLike, *,
+                    temperature: float = 1.0, reduction: str = "mean",
+                    num_threads: int | None = None) -> Any:
+    """Knowledge-distillation loss between two sets of logits (Hinton et al. 2015).
+
+    .. math::
+        \\ell_i = T^2\\, \\mathrm{KL}\\left(\\operatorname{softmax}(t_i / T) \\,\\|\\,
+                  \\operatorname{softmax}(s_i / T)\\right)
+
+    The T^2 factor keeps gradient magnitudes comparable across temperatures.
+
+    Parameters
+    ----------
+    student_logits, teacher_logits : array_like of float
+        Shape ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)`` (class axis 1), the same for both.
+    temperature : float > 0, default 1
+        Softmax temperature T.
+    reduction : {"mean", "batchmean", "sum", "none"}, default "mean"
+        ``"mean"`` (alias ``"batchmean"``) averages the per-sample KL over the items; ``"none"``
+        returns one value per item.
+    num_threads : int, optional
+        Threads for this call.
+
+    Notes
+    -----
+    The gradient is w.r.t. the student's logits only: T (softmax(s/T) - softmax(t/T)) per item.
+
+    References
+    ----------
+    G. Hinton, O. Vinyals, J. Dean, "Distilling the Knowledge in a Neural Network", 2015,
+    arXiv:1503.02531.
+
+    Examples
+    --------
+    >>> import fastloss
+    >>> round(float(fastloss.distillation_kl([[1.0, 0.0]], [[0.0, 1.0]], temperature=2.0)), 4)
+    0.4897
+    """
+    return _distillation(student_logits, teacher_logits, temperature, reduction, None,
+                         num_threads, False)[0]
+
+
+@fill_doc(grad=GRAD_NOTE)
+def distillation_kl_value_and_grad(student_logits: ArrayLike, teacher_logits: ArrayLike, *,
+                                   temperature: float = 1.0, reduction: str = "mean",
+                                   grad_output: Any = None, num_threads: int | None = None
+                                   ) -> tuple[Any, np.ndarray]:
+    """:func:`distillation_kl` and its gradient w.r.t. ``student_logits``.
+
+    <grad>
+    """
+    return _distillation(student_logits, teacher_logits, temperature, reduction, grad_output,
+                         num_threads, True)

@@ -1,0 +1,70 @@
+"""PyTorch's class layouts mapped onto the kernels' contiguous (rows, C).
+
+``(C,)`` is one unbatched sample, ``(N, C)`` a batch, ``(N, C, d1, ..., dk)`` a batch of
+k-dimensional maps with the class axis 1. The kernels see rows of C contiguous logits; for the
+last layout that needs one transposed copy of the input (and of the gradient back).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class ClassLayout:
+    """Where the classes are in `logits`, and how to move arrays to and from rows."""
+
+    def __init__(self, logits: np.ndarray, name: str = "logits") -> None:
+        if logits.ndim == 0:
+            msg = f"{name}: expected shape (C,), (N, C) or (N, C, d1, ...), got a 0-d array"
+            raise ValueError(msg)
+        if logits.size == 0:
+            msg = f"{name}: expected a non-empty array, got shape {logits.shape}"
+            raise ValueError(msg)
+        self.shape = logits.shape
+        self.n_classes = logits.shape[0] if logits.ndim == 1 else logits.shape[1]
+        if logits.ndim == 1:
+            self.item_shape: tuple[int, ...] = ()
+        else:
+            self.item_shape = (logits.shape[0], *logits.shape[2:])
+
+    def rows(self, arr: np.ndarray) -> np.ndarray:
+        """An array of the logits' shape as contiguous (rows, C)."""
+        c = self.n_classes
+        if arr.ndim <= 2:
+            return arr.reshape(-1, c)
+        return np.ascontiguousarray(np.moveaxis(arr, 1, -1)).reshape(-1, c)
+
+    def from_rows(self, rows: np.ndarray | None) -> np.ndarray | None:
+        """(rows, C) back to the logits' layout (contiguous)."""
+        if rows is None:
+            return None
+        if len(self.shape) <= 2:
+            return rows.reshape(self.shape)
+        n, c, *spatial = self.shape
+        return np.ascontiguousarray(np.moveaxis(rows.reshape(n, *spatial, c), -1, 1))
+
+    def check_items(self, arr: np.ndarray, name: str) -> np.ndarray:
+        """A per-item array (labels) of the layout's item shape, flattened to (rows,)."""
+        if arr.shape != self.item_shape:
+            msg = (f"{name}: expected shape {self.item_shape} for logits of shape "
+                   f"{self.shape} (class axis 1), got {arr.shape}")
+            raise ValueError(msg)
+        return arr.reshape(-1)
+
+    def items(self, value: object) -> object:
+        """The per-item loss (rows,) reshaped to the item shape; scalars pass through."""
+        if isinstance(value, np.ndarray):
+            return value.reshape(self.item_shape)
+        return value
+
+    def class_vector(self, value: np.ndarray | None, name: str) -> np.ndarray | None:
+        """A per-class vector (C,), checked non-negative."""
+        if value is None:
+            return None
+        if value.shape != (self.n_classes,):
+            msg = f"{name}: expected shape ({self.n_classes},), one value per class, got {value.shape}"
+            raise ValueError(msg)
+        if np.any(value < 0):
+            msg = f"{name}: expected non-negative values, got minimum {value.min()!r}"
+            raise ValueError(msg)
+        return value

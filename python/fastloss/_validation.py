@@ -1,0 +1,164 @@
+"""Input policy shared by every public function: conversions, checks and their messages.
+
+One place decides how array-likes become the arrays the kernels take, so every loss behaves
+the same way:
+
+* float32 and float64 stay as they are; float16 becomes float32; integers and bools become
+  float64 (NumPy's promotion); when several float inputs are mixed, ``np.result_type`` wins.
+  Integer inputs adopt the float inputs' dtype, so float32 data is never silently upcast.
+* The result is C-contiguous (a copy is made only when the input is not).
+* Labels become contiguous int64.
+* Errors are ``TypeError`` for a wrong kind and ``ValueError`` for a wrong shape or value; the
+  message names the argument, what was expected and what was given.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from . import _config
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def _kind_error(name: str, arr: np.ndarray, expected: str) -> TypeError:
+    msg = f"{name}: expected {expected}, got an array of dtype {arr.dtype}"
+    return TypeError(msg)
+
+
+def _float_dtype_of(arr: np.ndarray) -> np.dtype | None:
+    """The float dtype an array's own kind asks for (None for integer and bool arrays)."""
+    if arr.dtype.kind == "f":
+        if arr.dtype == np.float16:
+            return np.dtype(np.float32)
+        if arr.dtype.itemsize > 8:  # long double: computed in float64
+            return np.dtype(np.float64)
+        return arr.dtype
+    return None
+
+
+def as_float_arrays(**named: Any) -> tuple[list[np.ndarray | None], np.dtype]:
+    """Converts named array-likes (None passes through) to one contiguous float dtype.
+
+    Returns the arrays in the order given and the common dtype.
+    """
+    arrays: dict[str, np.ndarray] = {}
+    floats: list[np.dtype] = []
+    for name, value in named.items():
+        if value is None:
+            continue
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "fiub":
+            raise _kind_error(name, arr, "a real numeric array (float, integer or bool)")
+        arrays[name] = arr
+        dt = _float_dtype_of(arr)
+        if dt is not None:
+            floats.append(dt)
+    dtype = np.result_type(*floats) if floats else np.dtype(np.float64)
+    out = [
+        None if name not in arrays else np.ascontiguousarray(arrays[name], dtype=dtype)
+        for name in named
+    ]
+    return out, dtype
+
+
+def as_labels(value: Any, name: str = "labels") -> np.ndarray:
+    """Integer class labels as contiguous int64."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iu":
+        raise _kind_error(name, arr, "an integer array of class indices")
+    return np.ascontiguousarray(arr, dtype=np.int64)
+
+
+def check_reduction(reduction: str, allowed: tuple[str, ...] = REDUCTIONS) -> str:
+    if not isinstance(reduction, str) or reduction not in allowed:
+        options = ", ".join(repr(r) for r in allowed)
+        msg = f"reduction: expected one of {options}, got {reduction!r}"
+        raise ValueError(msg)
+    return reduction
+
+
+def check_same_shape(a: np.ndarray, a_name: str, b: np.ndarray, b_name: str) -> None:
+    if a.shape != b.shape:
+        msg = f"{b_name}: expected the shape of {a_name} {a.shape}, got {b.shape}"
+        raise ValueError(msg)
+
+
+def check_nonempty(a: np.ndarray, name: str) -> None:
+    if a.size == 0:
+        msg = f"{name}: expected a non-empty array, got shape {a.shape}"
+        raise ValueError(msg)
+
+
+def check_number(value: Any, name: str, *, minimum: float | None = None,
+                 strict: bool = False, maximum: float | None = None) -> float:
+    """A real scalar within [minimum, maximum] (minimum excluded when strict)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        msg = f"{name}: expected a real number, got {type(value).__name__}"
+        raise TypeError(msg)
+    v = float(value)
+    too_small = minimum is not None and (v <= minimum if strict else v < minimum)
+    too_large = maximum is not None and v > maximum
+    if too_small or too_large or v != v:
+        lo = "-inf" if minimum is None else f"{minimum:g}"
+        hi = "inf" if maximum is None else f"{maximum:g}"
+        bracket = "(" if strict else "["
+        msg = f"{name}: expected a number in {bracket}{lo}, {hi}], got {value!r}"
+        raise ValueError(msg)
+    return v
+
+
+def broadcast_weight(weight: np.ndarray | None, shape: tuple[int, ...], name: str = "weight"
+                     ) -> np.ndarray | None:
+    """Per-element weights broadcast to `shape` (contiguous), checked non-negative."""
+    if weight is None:
+        return None
+    try:
+        full = np.broadcast_to(weight, shape)
+    except ValueError:
+        msg = f"{name}: expected a shape broadcastable to {shape}, got {weight.shape}"
+        raise ValueError(msg) from None
+    check_nonnegative(weight, name)
+    return np.ascontiguousarray(full)
+
+
+def check_nonnegative(arr: np.ndarray, name: str) -> None:
+    if np.any(arr < 0):
+        msg = f"{name}: expected non-negative values, got minimum {arr.min()!r}"
+        raise ValueError(msg)
+
+
+def grad_output_args(grad_output: Any, dtype: np.dtype, loss_shape: tuple[int, ...],
+                     reduction: str) -> tuple[float, np.ndarray | None]:
+    """(scalar scale, per-item array or None) for the kernels' vector-Jacobian product."""
+    if grad_output is None:
+        return 1.0, None
+    g = np.asarray(grad_output)
+    if g.dtype.kind not in "fiub":
+        raise _kind_error("grad_output", g, "a real number or array")
+    if g.ndim == 0:
+        return float(g), None
+    if reduction != "none":
+        msg = (f"grad_output: an array needs reduction='none' (the loss is a scalar for "
+               f"reduction={reduction!r}); got shape {g.shape}")
+        raise ValueError(msg)
+    try:
+        g = np.broadcast_to(g, loss_shape)
+    except ValueError:
+        msg = f"grad_output: expected a shape broadcastable to the loss {loss_shape}, got {g.shape}"
+        raise ValueError(msg) from None
+    return 1.0, np.ascontiguousarray(g, dtype=dtype)
+
+
+def resolve_threads(num_threads: int | None) -> int:
+    return _config.resolve_num_threads(num_threads)
+
+
+def finish(value: Any, dtype: np.dtype) -> Any:
+    """A reduced value as a NumPy scalar of the input dtype; arrays pass through."""
+    if isinstance(value, float):
+        return dtype.type(value)
+    return value
