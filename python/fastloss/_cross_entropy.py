@@ -60,7 +60,7 @@ def _binary_cross_entropy(logits, targets, weight, pos_weight, alpha, reduction,
     scale, per_item = grad_output_args(grad_output, dtype, x.shape, reduction)
     value, grad = _core.binary_cross_entropy(x, t, w, pw, a, reduction, want_grad, scale,
                                              per_item, resolve_threads(num_threads))
-    return finish(value, dtype), grad
+    return finish(value, dtype, x.shape), finish(grad, dtype, x.shape)
 
 
 _BCE_PARAMS = """

@@ -34,7 +34,7 @@ def _kl(input, target, log_input, log_target, reduction, grad_output, num_thread
     value, grad = _core.kl_divergence(q, p, bool(log_input), bool(log_target), kernel_reduction,
                                       denominator, want_grad, scale, per_item,
                                       resolve_threads(num_threads))
-    return finish(value, dtype), grad
+    return finish(value, dtype, q.shape), finish(grad, dtype, q.shape)
 
 
 def kl_divergence(input: ArrayLike, target: ArrayLike, *, log_input: bool = False,

@@ -45,7 +45,7 @@ def _sigmoid_focal(logits, targets, alpha, gamma, reduction, grad_output, num_th
     scale, per_item = grad_output_args(grad_output, dtype, x.shape, reduction)
     value, grad = _core.sigmoid_focal_loss(x, t, a, g, reduction, want_grad, scale, per_item,
                                            resolve_threads(num_threads))
-    return finish(value, dtype), grad
+    return finish(value, dtype, x.shape), finish(grad, dtype, x.shape)
 
 
 @fill_doc(ref=_REFERENCE)

@@ -50,7 +50,7 @@ def _pointwise(kind: str, pred: ArrayLike, target: ArrayLike, weight: ArrayLike 
     scale, per_item = grad_output_args(grad_output, dtype, p.shape, reduction)
     value, grad = _core.pointwise_regression(p, t, w, kind, threshold, reduction, want_grad,
                                              scale, per_item, resolve_threads(num_threads))
-    return finish(value, dtype), grad
+    return finish(value, dtype, p.shape), finish(grad, dtype, p.shape)
 
 
 @fill_doc(params=_COMMON_PARAMS)
@@ -265,7 +265,7 @@ def _rse(pred: ArrayLike, target: ArrayLike, weight: ArrayLike | None, grad_outp
     scale = 1.0 if grad_output is None else check_number(grad_output, "grad_output")
     value, grad = _core.residual_standard_error(p, t, w, want_grad, scale,
                                                 resolve_threads(num_threads))
-    return finish(value, dtype), grad
+    return finish(value, dtype, p.shape), finish(grad, dtype, p.shape)
 
 
 def rse(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,

@@ -59,7 +59,7 @@ def as_float_arrays(**named: Any) -> tuple[list[np.ndarray | None], np.dtype]:
             floats.append(dt)
     dtype = np.result_type(*floats) if floats else np.dtype(np.float64)
     out = [
-        None if name not in arrays else np.ascontiguousarray(arrays[name], dtype=dtype)
+        None if name not in arrays else np.asarray(arrays[name], dtype=dtype, order="C")
         for name in named
     ]
     return out, dtype
@@ -70,7 +70,7 @@ def as_labels(value: Any, name: str = "labels") -> np.ndarray:
     arr = np.asarray(value)
     if arr.dtype.kind not in "iu":
         raise _kind_error(name, arr, "an integer array of class indices")
-    return np.ascontiguousarray(arr, dtype=np.int64)
+    return np.asarray(arr, dtype=np.int64, order="C")
 
 
 def check_reduction(reduction: str, allowed: tuple[str, ...] = REDUCTIONS) -> str:
@@ -122,7 +122,7 @@ def broadcast_weight(weight: np.ndarray | None, shape: tuple[int, ...], name: st
         msg = f"{name}: expected a shape broadcastable to {shape}, got {weight.shape}"
         raise ValueError(msg) from None
     check_nonnegative(weight, name)
-    return np.ascontiguousarray(full)
+    return np.asarray(full, order="C")
 
 
 def check_nonnegative(arr: np.ndarray, name: str) -> None:
@@ -150,15 +150,18 @@ def grad_output_args(grad_output: Any, dtype: np.dtype, loss_shape: tuple[int, .
     except ValueError:
         msg = f"grad_output: expected a shape broadcastable to the loss {loss_shape}, got {g.shape}"
         raise ValueError(msg) from None
-    return 1.0, np.ascontiguousarray(g, dtype=dtype)
+    return 1.0, np.asarray(g, dtype=dtype, order="C")
 
 
 def resolve_threads(num_threads: int | None) -> int:
     return _config.resolve_num_threads(num_threads)
 
 
-def finish(value: Any, dtype: np.dtype) -> Any:
-    """A reduced value as a NumPy scalar of the input dtype; arrays pass through."""
+def finish(value: Any, dtype: np.dtype, shape: tuple[int, ...] | None = None) -> Any:
+    """A reduced value as a NumPy scalar of the input dtype; an unreduced array gets `shape`
+    (0-d inputs come back from the extension as shape (1,))."""
     if isinstance(value, float):
         return dtype.type(value)
+    if shape is not None and value is not None:
+        return value.reshape(shape)
     return value
