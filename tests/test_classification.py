@@ -1,0 +1,246 @@
+"""Cross-entropy (binary and softmax): native vs the NumPy reference, gradients, edge cases."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import fastloss
+from fastloss import reference as ref
+
+from ._helpers import ELEMENTWISE_SHAPES, assert_close, check_grad
+
+# logits shapes for the softmax losses: unbatched, N=1 C=2, odd sizes, spatial maps, one class,
+# and enough work (rows x classes) for the threaded path.
+CLASS_SHAPES = [(5,), (1, 2), (7, 3), (33, 10), (4, 3, 5, 2), (6, 1), (1200, 37)]
+
+
+def labels_for(rng, shape, ignore_fraction=0.0, ignore_index=-100):
+    c = shape[0] if len(shape) == 1 else shape[1]
+    item = () if len(shape) == 1 else (shape[0], *shape[2:])
+    y = rng.integers(0, c, size=item)
+    if ignore_fraction:
+        y = np.where(rng.random(item) < ignore_fraction, ignore_index, y)
+    return np.asarray(y, dtype=np.int64)
+
+
+def probs_for(rng, shape):
+    axis = 0 if len(shape) == 1 else 1
+    t = rng.random(shape)
+    return t / t.sum(axis=axis, keepdims=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Softmax cross-entropy
+
+
+CE_OPTIONS = [dict(weight=w, ignore_index=ii, label_smoothing=ls)
+              for w, ii, ls in itertools.product([False, True], [-100, 1], [0.0, 0.15])]
+
+
+@pytest.mark.parametrize("shape", CLASS_SHAPES)
+@pytest.mark.parametrize("opts", CE_OPTIONS, ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()))
+def test_cross_entropy_labels_match_reference(shape, opts, dtype, reduction, rng):
+    logits = (3 * rng.normal(size=shape)).astype(dtype)
+    c = shape[0] if len(shape) == 1 else shape[1]
+    labels = labels_for(rng, shape, ignore_fraction=0.2, ignore_index=opts["ignore_index"])
+    kwargs = dict(opts, weight=rng.uniform(0.2, 2.0, size=c).astype(dtype) if opts["weight"] else None)
+    value, grad = fastloss.cross_entropy_value_and_grad(logits, labels, reduction=reduction, **kwargs)
+    want_value, want_grad = ref.cross_entropy_value_and_grad(logits, labels, reduction=reduction, **kwargs)
+    assert np.asarray(value).dtype == dtype and grad.dtype == dtype and grad.shape == logits.shape
+    assert_close(value, want_value, dtype)
+    assert_close(grad, want_grad, dtype)
+    assert_close(fastloss.cross_entropy(logits, labels, reduction=reduction, **kwargs), want_value, dtype)
+
+
+@pytest.mark.parametrize("shape", CLASS_SHAPES)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_cross_entropy_probs_match_reference(shape, weighted, smoothing, dtype, reduction, rng):
+    logits = (3 * rng.normal(size=shape)).astype(dtype)
+    targets = probs_for(rng, shape).astype(dtype)
+    c = shape[0] if len(shape) == 1 else shape[1]
+    weight = rng.uniform(0.2, 2.0, size=c).astype(dtype) if weighted else None
+    value, grad = fastloss.cross_entropy_value_and_grad(logits, targets, weight=weight,
+                                                        label_smoothing=smoothing, reduction=reduction)
+    want_value, want_grad = ref.cross_entropy_value_and_grad(logits, targets, weight=weight,
+                                                             label_smoothing=smoothing, reduction=reduction)
+    assert_close(value, want_value, dtype)
+    assert_close(grad, want_grad, dtype)
+
+
+@pytest.mark.parametrize("target_kind", ["labels", "probs"])
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_cross_entropy_grad_matches_finite_differences(target_kind, reduction, rng):
+    shape = (3, 4, 2)
+    logits = rng.normal(size=shape)
+    target = labels_for(rng, shape) if target_kind == "labels" else probs_for(rng, shape)
+    kwargs = dict(weight=rng.uniform(0.5, 2.0, size=4), label_smoothing=0.1, reduction=reduction)
+    go = rng.normal(size=(3, 2)) if reduction == "none" else np.float64(0.7)
+    _, grad = fastloss.cross_entropy_value_and_grad(logits, target, grad_output=go, **kwargs)
+    check_grad(lambda x: fastloss.cross_entropy(x, target, **kwargs), grad, logits, weights=go)
+
+
+def test_cross_entropy_by_hand():
+    # -log softmax([2, 0, -1])_0 = log(e^2 + 1 + e^-1) - 2
+    want = np.log(np.exp(2.0) + 1 + np.exp(-1.0)) - 2
+    assert fastloss.cross_entropy([2.0, 0.0, -1.0], 0) == pytest.approx(want, rel=1e-14)
+    # probability targets of a one-hot row equal integer labels
+    assert fastloss.cross_entropy([[2.0, 0.0, -1.0]], [[1.0, 0.0, 0.0]]) == pytest.approx(want, rel=1e-14)
+
+
+def test_cross_entropy_layout_matches_transposed_rows(rng):
+    logits = rng.normal(size=(2, 4, 3, 5))
+    labels = labels_for(rng, logits.shape)
+    rows = np.moveaxis(logits, 1, -1).reshape(-1, 4)
+    value, grad = fastloss.cross_entropy_value_and_grad(logits, labels, reduction="none")
+    want_value, want_grad = fastloss.cross_entropy_value_and_grad(rows, labels.reshape(-1), reduction="none")
+    np.testing.assert_array_equal(value, want_value.reshape(2, 3, 5))
+    np.testing.assert_array_equal(grad, np.moveaxis(want_grad.reshape(2, 3, 5, 4), -1, 1))
+
+
+def test_cross_entropy_all_ignored_is_zero(dtype):
+    logits = np.ones((4, 3), dtype)
+    labels = np.full(4, -100)
+    for reduction in ("mean", "sum"):
+        value, grad = fastloss.cross_entropy_value_and_grad(logits, labels, reduction=reduction)
+        assert value == 0 and np.asarray(value).dtype == dtype
+        np.testing.assert_array_equal(grad, 0)
+
+
+def test_cross_entropy_one_class_is_zero():
+    value, grad = fastloss.cross_entropy_value_and_grad(np.array([[5.0], [-3.0]]), [0, 0])
+    assert value == 0.0
+    np.testing.assert_array_equal(grad, 0.0)
+
+
+@pytest.mark.parametrize("scale", [1e4, -1e4])
+def test_cross_entropy_extreme_logits(scale, dtype, rng):
+    logits = (scale * rng.choice([-1.0, 0.0, 1.0], size=(64, 5))).astype(dtype)
+    labels = labels_for(rng, logits.shape)
+    for smoothing in (0.0, 0.1):
+        value, grad = fastloss.cross_entropy_value_and_grad(logits, labels, label_smoothing=smoothing,
+                                                            reduction="none")
+        want_value, want_grad = ref.cross_entropy_value_and_grad(logits, labels, label_smoothing=smoothing,
+                                                                 reduction="none")
+        assert np.isfinite(value).all() and np.isfinite(grad).all()
+        assert_close(value, want_value, dtype)
+        assert_close(grad, want_grad, dtype)
+
+
+def test_cross_entropy_tiny_loss_keeps_relative_accuracy():
+    # the true class dominates: loss = log1p(e^-40 + e^-45) ~ 4.25e-18, not 0
+    value = fastloss.cross_entropy(np.array([[40.0, 0.0, -5.0]]), [0])
+    want = np.log1p(np.exp(-40.0) + np.exp(-45.0))
+    assert value == pytest.approx(want, rel=1e-12)
+
+
+class TestCrossEntropyErrors:
+    def test_label_out_of_range(self):
+        with pytest.raises(ValueError, match=r"labels: expected values in \[0, 3\) or ignore_index=-100, got 3"):
+            fastloss.cross_entropy(np.zeros((2, 3)), [0, 3])
+        with pytest.raises(ValueError, match="got -1 at flat index 1"):
+            fastloss.cross_entropy(np.zeros((2, 3)), [0, -1])
+
+    def test_label_shape(self):
+        with pytest.raises(ValueError, match=r"labels_or_probs: expected shape \(2,\)"):
+            fastloss.cross_entropy(np.zeros((2, 3)), [0, 1, 2])
+
+    def test_probs_shape(self):
+        with pytest.raises(ValueError, match="labels_or_probs: expected the shape of logits"):
+            fastloss.cross_entropy(np.zeros((2, 3)), np.zeros((2, 4)))
+
+    def test_weight(self):
+        with pytest.raises(ValueError, match=r"weight: expected shape \(3,\)"):
+            fastloss.cross_entropy(np.zeros((2, 3)), [0, 1], weight=[1.0, 2.0])
+        with pytest.raises(ValueError, match="weight: expected non-negative"):
+            fastloss.cross_entropy(np.zeros((2, 3)), [0, 1], weight=[1.0, -2.0, 1.0])
+
+    def test_options(self):
+        with pytest.raises(ValueError, match="label_smoothing: expected a number in"):
+            fastloss.cross_entropy(np.zeros((2, 3)), [0, 1], label_smoothing=1.5)
+        with pytest.raises(TypeError, match="ignore_index: expected an integer"):
+            fastloss.cross_entropy(np.zeros((2, 3)), [0, 1], ignore_index=1.0)
+        with pytest.raises(TypeError, match="labels_or_probs: expected an integer array"):
+            fastloss.cross_entropy(np.zeros((2, 3)), np.array([True, False]))
+
+    def test_ndim_and_empty(self):
+        with pytest.raises(ValueError, match="logits: expected shape"):
+            fastloss.cross_entropy(np.float64(1.0), 0)
+        with pytest.raises(ValueError, match="logits: expected a non-empty array"):
+            fastloss.cross_entropy(np.zeros((0, 3)), np.zeros(0, np.int64))
+
+
+# ---------------------------------------------------------------------------------------------
+# Binary cross-entropy
+
+
+BCE_OPTIONS = [dict(weight=w, pos_weight=pw, alpha=a)
+               for w, pw, a in itertools.product([False, True], [None, "scalar", "vector"], [None, 0.25])]
+
+
+@pytest.mark.parametrize("shape", ELEMENTWISE_SHAPES)
+@pytest.mark.parametrize("opts", BCE_OPTIONS, ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()))
+def test_binary_cross_entropy_matches_reference(shape, opts, dtype, reduction, rng):
+    logits = (3 * rng.normal(size=shape)).astype(dtype)
+    targets = rng.choice([0.0, 1.0, 0.3], size=shape).astype(dtype)  # hard and soft
+    pos_weight = {None: None, "scalar": 2.5,
+                  "vector": rng.uniform(0.5, 3, size=shape[-1]).astype(dtype)}[opts["pos_weight"]]
+    kwargs = dict(weight=rng.uniform(0, 2, size=shape).astype(dtype) if opts["weight"] else None,
+                  pos_weight=pos_weight, alpha=opts["alpha"], reduction=reduction)
+    value, grad = fastloss.binary_cross_entropy_value_and_grad(logits, targets, **kwargs)
+    want_value, want_grad = ref.binary_cross_entropy_value_and_grad(logits, targets, **kwargs)
+    assert_close(value, want_value, dtype)
+    assert_close(grad, want_grad, dtype)
+    assert_close(fastloss.binary_cross_entropy(logits, targets, **kwargs), want_value, dtype)
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_binary_cross_entropy_grad_matches_finite_differences(reduction, rng):
+    logits = rng.normal(size=(4, 3))
+    targets = rng.random((4, 3))
+    kwargs = dict(weight=rng.uniform(0.5, 2, size=(4, 3)), pos_weight=[1.0, 2.0, 0.5], alpha=0.3,
+                  reduction=reduction)
+    go = rng.normal(size=(4, 3)) if reduction == "none" else np.float64(1.3)
+    _, grad = fastloss.binary_cross_entropy_value_and_grad(logits, targets, grad_output=go, **kwargs)
+    check_grad(lambda x: fastloss.binary_cross_entropy(x, targets, **kwargs), grad, logits, weights=go)
+
+
+def test_binary_cross_entropy_extremes(dtype):
+    logits = np.array([1e4, -1e4, 1e4, -1e4, 0.0], dtype)
+    targets = np.array([1.0, 0.0, 0.0, 1.0, 0.5], dtype)
+    value, grad = fastloss.binary_cross_entropy_value_and_grad(logits, targets, reduction="none")
+    np.testing.assert_allclose(value, [0.0, 0.0, 1e4, 1e4, np.log(2)], rtol=1e-6)
+    np.testing.assert_allclose(grad, [0.0, 0.0, 1.0, -1.0, 0.0], atol=1e-7)
+    # confidently right but finite: softplus(-20) keeps its relative accuracy
+    tiny = fastloss.binary_cross_entropy(np.array([20.0]), np.array([1.0]), reduction="sum")
+    assert tiny == pytest.approx(np.log1p(np.exp(-20.0)), rel=1e-12)
+
+
+def test_balanced_cross_entropy_is_alpha_t_times_ce(rng):
+    logits, targets = rng.normal(size=50), rng.integers(0, 2, size=50).astype(float)
+    ce = fastloss.binary_cross_entropy(logits, targets, reduction="none")
+    bal = fastloss.binary_cross_entropy(logits, targets, alpha=0.25, reduction="none")
+    np.testing.assert_allclose(bal, np.where(targets == 1, 0.25, 0.75) * ce, rtol=1e-15)
+
+
+class TestBinaryCrossEntropyErrors:
+    def test_targets_out_of_range(self):
+        with pytest.raises(ValueError, match=r"targets: expected values in \[0, 1\]"):
+            fastloss.binary_cross_entropy(np.zeros(3), [0.0, 1.0, 1.5])
+        with pytest.raises(ValueError, match=r"targets: expected values in \[0, 1\]"):
+            fastloss.binary_cross_entropy_value_and_grad(np.zeros(3), [0.0, -0.1, 1.0])
+
+    def test_pos_weight_shape(self):
+        with pytest.raises(ValueError, match="pos_weight: expected a shape broadcastable to"):
+            fastloss.binary_cross_entropy(np.zeros((2, 3)), np.zeros((2, 3)), pos_weight=[1.0, 2.0])
+
+    def test_alpha_range(self):
+        with pytest.raises(ValueError, match="alpha: expected a number in"):
+            fastloss.binary_cross_entropy(np.zeros(3), np.zeros(3), alpha=1.5)
+
+    def test_shape(self):
+        with pytest.raises(ValueError, match="targets: expected the shape of logits"):
+            fastloss.binary_cross_entropy(np.zeros(3), np.zeros(2))
