@@ -14,6 +14,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
     __version__ = "0+unknown"
 
+from . import reference
 from ._config import get_num_threads, has_openmp, set_num_threads, show_config
 from ._cross_entropy import (
     binary_cross_entropy,
@@ -66,6 +67,7 @@ __all__ = [
     "mae_value_and_grad",
     "mse",
     "mse_value_and_grad",
+    "reference",
     "rse",
     "rse_value_and_grad",
     "set_num_threads",

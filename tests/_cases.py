@@ -1,0 +1,76 @@
+"""One representative call per public loss, on inputs big enough for the threaded path.
+
+Shared by the thread-invariance and instruction-set tests: each case is a function of
+(rng, dtype) returning (name, args, kwargs) for `fastloss.<name>_value_and_grad`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _regression(name, **kw):
+    def make(rng, dtype):
+        shape = (300, 257)
+        return name, (rng.normal(size=shape).astype(dtype), rng.normal(size=shape).astype(dtype)), kw
+    return make
+
+
+def _bce(rng, dtype):
+    x = (3 * rng.normal(size=(513, 80))).astype(dtype)
+    t = rng.random((513, 80)).astype(dtype)
+    return "binary_cross_entropy", (x, t), dict(pos_weight=np.linspace(0.5, 2, 80), alpha=0.3)
+
+
+def _sigmoid_focal(rng, dtype):
+    x = (3 * rng.normal(size=(513, 80))).astype(dtype)
+    t = rng.integers(0, 2, size=(513, 80)).astype(dtype)
+    return "sigmoid_focal_loss", (x, t), dict(alpha=0.25, gamma=2.0)
+
+
+def _ce(rng, dtype):
+    x = (3 * rng.normal(size=(2049, 37))).astype(dtype)
+    y = rng.integers(0, 37, size=2049)
+    y[::7] = -100
+    return "cross_entropy", (x, y), dict(weight=np.linspace(0.5, 2, 37), label_smoothing=0.1)
+
+
+def _ce_probs(rng, dtype):
+    x = (3 * rng.normal(size=(2049, 37))).astype(dtype)
+    t = rng.random((2049, 37)).astype(dtype)
+    return "cross_entropy", (x, t / t.sum(1, keepdims=True)), dict(label_smoothing=0.05)
+
+
+def _softmax_focal(rng, dtype):
+    x = (3 * rng.normal(size=(2049, 37))).astype(dtype)
+    return "softmax_focal_loss", (x, rng.integers(0, 37, size=2049)), dict(gamma=2.0)
+
+
+def _kl(rng, dtype):
+    q = rng.random((1000, 50)) + 0.01
+    p = rng.random((1000, 50)) + 0.01
+    return ("kl_divergence", ((q / q.sum(1, keepdims=True)).astype(dtype),
+                              (p / p.sum(1, keepdims=True)).astype(dtype)),
+            dict(reduction="batchmean"))
+
+
+def _distillation(rng, dtype):
+    return ("distillation_kl", (rng.normal(size=(1000, 50)).astype(dtype),
+                                rng.normal(size=(1000, 50)).astype(dtype)), dict(temperature=2.0))
+
+
+CASES = {
+    "sse": _regression("sse"),
+    "mse": _regression("mse"),
+    "mae": _regression("mae"),
+    "huber_loss": _regression("huber_loss", delta=0.5),
+    "smooth_l1_loss": _regression("smooth_l1_loss", beta=0.5),
+    "rse": _regression("rse"),
+    "binary_cross_entropy": _bce,
+    "sigmoid_focal_loss": _sigmoid_focal,
+    "cross_entropy": _ce,
+    "cross_entropy_probs": _ce_probs,
+    "softmax_focal_loss": _softmax_focal,
+    "kl_divergence": _kl,
+    "distillation_kl": _distillation,
+}

@@ -1,0 +1,86 @@
+"""The installed build: metadata, OpenMP flag, instruction-set dispatch, reference isolation."""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import fastloss
+from fastloss import _core
+
+from ._cases import CASES
+from ._helpers import assert_close
+
+
+def test_version_matches_metadata():
+    assert fastloss.__version__ == importlib.metadata.version("fastloss")
+    assert _core.__version__ == fastloss.__version__
+
+
+def test_public_names_exported():
+    for name in fastloss.__all__:
+        assert hasattr(fastloss, name), name
+    for name in [n for n in fastloss.__all__ if n.endswith("_value_and_grad")]:
+        base = name[: -len("_value_and_grad")]
+        assert base in fastloss.__all__
+        assert hasattr(fastloss.reference, base) and hasattr(fastloss.reference, name)
+
+
+def test_show_config(capsys):
+    info = fastloss.show_config()
+    assert info["version"] == fastloss.__version__
+    assert info["isa"] in info["available_isas"]
+    assert info["openmp"] is fastloss.has_openmp()
+    assert "isa" in capsys.readouterr().out
+
+
+def test_reference_never_imports_core():
+    root = pathlib.Path(fastloss.reference.__file__).parent
+    for path in root.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                assert "_core" not in module and not (node.level > 1), (path.name, module)
+                assert all(alias.name != "_core" for alias in node.names), path.name
+            elif isinstance(node, ast.Import):
+                assert all("fastloss" not in alias.name for alias in node.names), path.name
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_instruction_set_agrees(case, dtype, rng):
+    isas = _core.available_isas()
+    if len(isas) < 2:
+        pytest.skip("only the baseline kernels exist on this machine")
+    name, args, kwargs = CASES[case](rng, dtype)
+    fn = getattr(fastloss, name + "_value_and_grad")
+    start = _core.current_isa()
+    results = {}
+    try:
+        for isa in isas:
+            assert _core._set_isa(isa)
+            results[isa] = fn(*args, **kwargs)
+    finally:
+        _core._set_isa(start)
+    base_value, base_grad = results["baseline"]
+    for isa, (value, grad) in results.items():
+        assert_close(value, np.float64(base_value), dtype)
+        assert_close(grad, base_grad.astype(np.float64), dtype)
+
+
+def test_unknown_isa_is_refused():
+    assert _core._set_isa("sse9") is False
+
+
+def test_dispatch_environment_variable_forces_baseline():
+    env = dict(os.environ, FASTLOSS_CPU_DISPATCH="baseline")
+    out = subprocess.run([sys.executable, "-c", "import fastloss._core as c; print(c.current_isa())"],
+                         env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "baseline"
