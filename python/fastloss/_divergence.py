@@ -143,7 +143,7 @@ def distillation_kl(student_logits: ArrayLike, teacher_logits: ArrayLike, *,
     --------
     >>> import fastloss
     >>> round(float(fastloss.distillation_kl([[1.0, 0.0]], [[0.0, 1.0]], temperature=2.0)), 4)
-    0.4897
+    0.4898
     """
     return _distillation(student_logits, teacher_logits, temperature, reduction, None,
                          num_threads, False)[0]

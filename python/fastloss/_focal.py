@@ -97,7 +97,7 @@ def sigmoid_focal_loss(logits: ArrayLike, targets: ArrayLike, *, alpha: float | 
     --------
     >>> import fastloss
     >>> round(float(fastloss.sigmoid_focal_loss([2.0, -1.0], [1.0, 0.0])), 4)
-    0.0057
+    0.0087
     """
     return _sigmoid_focal(logits, targets, alpha, gamma, reduction, None, num_threads, False)[0]
 
