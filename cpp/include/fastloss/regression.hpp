@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "fastloss/common/parallel.hpp"
+#include "fastloss/common/elementwise.hpp"
 #include "fastloss/common/types.hpp"
 
 namespace fastloss {
@@ -52,26 +52,30 @@ inline void pointwise_term(double e, double threshold, double& loss, double& dlo
 template <PointwiseKind K, class T>
 void pointwise_regression_impl(const T* pred, const T* target, const T* weight, index_t n,
                                double threshold, LossOutput<T>& out, int num_threads) {
-    const bool none = out.reduction == Reduction::None;
-    const GradCoef<T> coef(out, static_cast<double>(n));
-    T* per_item = out.per_item;
-    T* grad = out.grad;
-    const double sum = ordered_block_sum(n, kElementBlock, n, num_threads, [&](index_t b, index_t e) {
-        double acc = 0.0;
-#pragma omp simd reduction(+ : acc)
-        for (index_t i = b; i < e; ++i) {
-            const double w = weight ? static_cast<double>(weight[i]) : 1.0;
-            double loss, dloss;
-            pointwise_term<K>(static_cast<double>(pred[i]) - static_cast<double>(target[i]),
-                              threshold, loss, dloss);
-            loss *= w;
-            acc += loss;
-            if (none) per_item[i] = static_cast<T>(loss);
-            if (grad) grad[i] = static_cast<T>(coef.at(i) * w * dloss);
-        }
-        return acc;
+    with_flag(weight != nullptr, [&](auto has_weight) {
+        constexpr bool kWeight = decltype(has_weight)::value;
+        elementwise_loss(n, n, out, static_cast<double>(n), num_threads,
+                         [=](index_t i0, index_t, index_t len, T* __restrict loss,
+                             T* __restrict dloss) {
+            const T* p = pred + i0;
+            const T* t = target + i0;
+            const T* w = nullptr;
+            if constexpr (kWeight) w = weight + i0;
+            const double th = threshold;
+#pragma omp simd
+            for (index_t j = 0; j < len; ++j) {
+                double l, d;
+                pointwise_term<K>(static_cast<double>(p[j]) - static_cast<double>(t[j]), th, l, d);
+                if constexpr (kWeight) {
+                    l *= static_cast<double>(w[j]);
+                    d *= static_cast<double>(w[j]);
+                }
+                loss[j] = static_cast<T>(l);
+                dloss[j] = static_cast<T>(d);
+            }
+            return 0.0;
+        });
     });
-    store_total(out, sum, static_cast<double>(n));
 }
 
 }  // namespace detail

@@ -4,7 +4,9 @@
 // so nothing overflows for logits of any size.
 #pragma once
 
-#include "fastloss/common/parallel.hpp"
+#include <limits>
+
+#include "fastloss/common/elementwise.hpp"
 #include "fastloss/common/types.hpp"
 #include "fastloss/common/vmath.hpp"
 
@@ -34,23 +36,17 @@ inline LogisticTerms<T> logistic_terms(T x) {
     return r;
 }
 
-/// alpha_t = alpha t + (1 - alpha)(1 - t); alpha < 0 means "no alpha weighting".
+/// alpha_t = alpha t + (1 - alpha)(1 - t) as weights of the positive and negative terms;
+/// alpha < 0 means "no alpha weighting" (both 1). Precomputed, so the hot loop has no
+/// loop-invariant branch (GCC would unswitch it into copies and not vectorise them all).
 template <class T>
-inline T alpha_t(T alpha, T t) {
-    return alpha < T(0) ? T(1) : alpha * t + (T(1) - alpha) * (T(1) - t);
-}
-
-/// Calls body(i, col) for i in [begin, end), col = i % cols, in runs that do not cross a row,
-/// so a per-column vector (pos_weight) is read contiguously.
-template <class F>
-inline void for_each_row_run(index_t begin, index_t end, index_t cols, F&& body) {
-    for (index_t i = begin; i < end;) {
-        const index_t col0 = i % cols;
-        const index_t len = imin(end - i, cols - col0);
-        body(i, col0, len);
-        i += len;
-    }
-}
+struct AlphaWeights {
+    T pos, neg;
+    explicit AlphaWeights(double alpha)
+        : pos(alpha < 0 ? T(1) : static_cast<T>(alpha)),
+          neg(alpha < 0 ? T(1) : static_cast<T>(1.0 - alpha)) {}
+    T at(T t) const { return pos * t + neg * (T(1) - t); }
+};
 
 }  // namespace detail
 
@@ -66,38 +62,35 @@ template <class T>
 Status binary_cross_entropy(const T* logits, const T* targets, const T* weight,
                             const T* pos_weight, index_t n, index_t cols, double alpha,
                             LossOutput<T>& out, int num_threads) {
-    const bool none = out.reduction == Reduction::None;
-    const GradCoef<T> coef(out, static_cast<double>(n));
-    const T a = static_cast<T>(alpha);
-    T* per_item = out.per_item;
-    T* grad = out.grad;
-    double bad_total = 0.0;
-    const double sum = ordered_block_sum(n, kElementBlock, n, num_threads, [&](index_t b, index_t e) {
-        double acc = 0.0, bad = 0.0;
-        detail::for_each_row_run(b, e, cols, [&](index_t i0, index_t col0, index_t len) {
-#pragma omp simd reduction(+ : acc, bad)
+    const detail::AlphaWeights<T> aw(alpha);
+    const double bad = with_flags(weight != nullptr, pos_weight != nullptr, [&](auto has_w, auto has_pw) {
+        constexpr bool kWeight = decltype(has_w)::value, kPosWeight = decltype(has_pw)::value;
+        return elementwise_loss(n, kPosWeight ? cols : n, out, static_cast<double>(n), num_threads,
+                                [=](index_t i0, index_t col0, index_t len, T* __restrict loss,
+                                    T* __restrict dloss) {
+            const T* x = logits + i0;
+            const T* tg = targets + i0;
+            const T* w = nullptr;
+            const T* pw = nullptr;
+            if constexpr (kWeight) w = weight + i0;
+            if constexpr (kPosWeight) pw = pos_weight + col0;
+            const detail::AlphaWeights<T> alpha_ = aw;
+            double bad_count = 0.0;
+#pragma omp simd reduction(+ : bad_count)
             for (index_t j = 0; j < len; ++j) {
-                const index_t i = i0 + j;
-                const T t = targets[i];
-                const auto lt = detail::logistic_terms(logits[i]);
-                const T pw = pos_weight ? pos_weight[col0 + j] : T(1);
-                const T scale = (weight ? weight[i] : T(1)) * detail::alpha_t(a, t);
-                const T loss = scale * (pw * t * lt.sp_neg + (T(1) - t) * lt.sp_pos);
-                acc += static_cast<double>(loss);
-                bad += (t < T(0) || t > T(1)) ? 1.0 : 0.0;
-                if (none) per_item[i] = loss;
-                if (grad) {
-                    const T dloss = scale * ((T(1) - t) * lt.p - pw * t * lt.q);
-                    grad[i] = static_cast<T>(coef.at(i)) * dloss;
-                }
+                const T t = tg[j];
+                const auto lt = detail::logistic_terms(x[j]);
+                T pos = T(1), scale = alpha_.at(t);
+                if constexpr (kPosWeight) pos = pw[j];
+                if constexpr (kWeight) scale *= w[j];
+                loss[j] = scale * (pos * t * lt.sp_neg + (T(1) - t) * lt.sp_pos);
+                dloss[j] = scale * ((T(1) - t) * lt.p - pos * t * lt.q);
+                bad_count += (t < T(0)) | (t > T(1)) ? 1.0 : 0.0;
             }
+            return bad_count;
         });
-#pragma omp atomic
-        bad_total += bad;
-        return acc;
     });
-    store_total(out, sum, static_cast<double>(n));
-    return bad_total > 0 ? Status::TargetOutOfRange : Status::Ok;
+    return bad > 0 ? Status::TargetOutOfRange : Status::Ok;
 }
 
 /**
@@ -112,45 +105,43 @@ Status binary_cross_entropy(const T* logits, const T* targets, const T* weight,
 template <class T>
 Status sigmoid_focal_loss(const T* logits, const T* targets, index_t n, double alpha,
                           double gamma, LossOutput<T>& out, int num_threads) {
-    const bool none = out.reduction == Reduction::None;
-    const GradCoef<T> coef(out, static_cast<double>(n));
-    const T a = static_cast<T>(alpha);
+    const detail::AlphaWeights<T> aw(alpha);
     const T g = static_cast<T>(gamma);
-    T* per_item = out.per_item;
-    T* grad = out.grad;
-    double bad_total = 0.0;
-    const double sum = ordered_block_sum(n, kElementBlock, n, num_threads, [&](index_t b, index_t e) {
-        double acc = 0.0, bad = 0.0;
-#pragma omp simd reduction(+ : acc, bad)
-        for (index_t i = b; i < e; ++i) {
-            const T t = targets[i];
-            const auto lt = detail::logistic_terms(logits[i]);
+    const double bad = elementwise_loss(n, n, out, static_cast<double>(n), num_threads,
+                                        [=](index_t i0, index_t, index_t len, T* __restrict loss,
+                                            T* __restrict dloss) {
+        const T* x = logits + i0;
+        const T* tg = targets + i0;
+        const detail::AlphaWeights<T> alpha_ = aw;
+        const T gamma_ = g;
+        const T kLowest = std::numeric_limits<T>::lowest();
+        double bad_count = 0.0;
+#pragma omp simd reduction(+ : bad_count)
+        for (index_t j = 0; j < len; ++j) {
+            const T t = tg[j];
+            const auto lt = detail::logistic_terms(x[j]);
             const T u = T(1) - t;
             const T ce = u * lt.sp_pos + t * lt.sp_neg;
             const T m = lt.p * u + lt.q * t;  // 1 - p_t
-            const T log_m = t == T(1) ? -lt.sp_pos : (t == T(0) ? -lt.sp_neg : vm::log(m));
-            const T f = g == T(0) ? T(1) : vm::exp(g * log_m);
-            const T at = detail::alpha_t(a, t);
-            const T loss = at * f * ce;
-            acc += static_cast<double>(loss);
-            bad += (t < T(0) || t > T(1)) ? 1.0 : 0.0;
-            if (none) per_item[i] = loss;
-            if (grad) {
-                const T ratio = t == T(1) ? lt.p
-                                : t == T(0) ? lt.q
-                                : m > T(0)  ? lt.p * lt.q / m
-                                : t > T(0.5) ? lt.p : lt.q;
-                const T dce = u * lt.p - t * lt.q;
-                const T dloss = at * f * (dce + ce * g * ratio * (T(1) - T(2) * t));
-                grad[i] = static_cast<T>(coef.at(i)) * dloss;
-            }
+            T log_m = t == T(1) ? -lt.sp_pos : (t == T(0) ? -lt.sp_neg : vm::log(m));
+            // Clamped to the lowest finite value, exp(gamma log m) is exactly 1 for gamma = 0
+            // and 0 where m = 0: no branch on gamma (a loop-invariant branch stops vectorising).
+            log_m = log_m < kLowest ? kLowest : log_m;
+            const T f = vm::exp(gamma_ * log_m);
+            const T at = alpha_.at(t);
+            // p q / (1 - p_t): p for t = 1, q for t = 0, and at most 1 in between.
+            const T ratio = t == T(1) ? lt.p
+                            : t == T(0) ? lt.q
+                            : m > T(0)  ? lt.p * lt.q / m
+                            : t > T(0.5) ? lt.p : lt.q;
+            const T dce = u * lt.p - t * lt.q;
+            loss[j] = at * f * ce;
+            dloss[j] = at * f * (dce + ce * gamma_ * ratio * (T(1) - T(2) * t));
+            bad_count += (t < T(0)) | (t > T(1)) ? 1.0 : 0.0;
         }
-#pragma omp atomic
-        bad_total += bad;
-        return acc;
+        return bad_count;
     });
-    store_total(out, sum, static_cast<double>(n));
-    return bad_total > 0 ? Status::TargetOutOfRange : Status::Ok;
+    return bad > 0 ? Status::TargetOutOfRange : Status::Ok;
 }
 
 FASTLOSS_END_ISA_NAMESPACE

@@ -2,7 +2,7 @@
 // `target` the data's p; either may be given as log-probabilities.
 #pragma once
 
-#include "fastloss/common/parallel.hpp"
+#include "fastloss/common/elementwise.hpp"
 #include "fastloss/common/types.hpp"
 #include "fastloss/common/vmath.hpp"
 
@@ -12,31 +12,24 @@ namespace detail {
 template <bool LogInput, bool LogTarget, class T>
 void kl_divergence_impl(const T* input, const T* target, index_t n, double mean_denominator,
                         LossOutput<T>& out, int num_threads) {
-    const bool none = out.reduction == Reduction::None;
-    const GradCoef<T> coef(out, mean_denominator);
-    T* per_item = out.per_item;
-    T* grad = out.grad;
-    const double sum = ordered_block_sum(n, kElementBlock, n, num_threads, [&](index_t b, index_t e) {
-        double acc = 0.0;
-#pragma omp simd reduction(+ : acc)
-        for (index_t i = b; i < e; ++i) {
-            const T x = input[i];
-            const T t = target[i];
+    elementwise_loss(n, n, out, mean_denominator, num_threads,
+                     [=](index_t i0, index_t, index_t len, T* __restrict loss,
+                         T* __restrict dloss) {
+        const T* in = input + i0;
+        const T* tg = target + i0;
+#pragma omp simd
+        for (index_t j = 0; j < len; ++j) {
+            const T x = in[j];
+            const T t = tg[j];
             const T p = LogTarget ? vm::exp(t) : t;
             const T log_p = LogTarget ? t : vm::log(t);
             const T log_q = LogInput ? x : vm::log(x);
             // 0 log 0 = 0: a zero-probability target contributes nothing, whatever q is.
-            const T loss = p == T(0) ? T(0) : p * (log_p - log_q);
-            acc += static_cast<double>(loss);
-            if (none) per_item[i] = loss;
-            if (grad) {
-                const T dloss = LogInput ? -p : (p == T(0) ? T(0) : -p / x);
-                grad[i] = static_cast<T>(coef.at(i)) * dloss;
-            }
+            loss[j] = p == T(0) ? T(0) : p * (log_p - log_q);
+            dloss[j] = LogInput ? -p : (p == T(0) ? T(0) : -p / x);
         }
-        return acc;
+        return 0.0;
     });
-    store_total(out, sum, mean_denominator);
 }
 
 }  // namespace detail

@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "fastloss/common/parallel.hpp"
+#include "fastloss/common/elementwise.hpp"
 #include "fastloss/common/types.hpp"
 #include "fastloss/common/vmath.hpp"
 
@@ -97,18 +97,19 @@ inline void zero_row(index_t i, index_t c, T* per_item, T* grad) {
 
 }  // namespace detail
 
-/**
- * Softmax cross-entropy with integer labels (torch.nn.functional.cross_entropy):
- *   l_i = (1 - eps) w_{y_i} nll_i(y_i) + (eps / C) sum_c w_c nll_i(c),  nll_i(c) = lse(x_i) - x_ic.
- *
- * logits: (n, c) row-major; labels: (n,), each in [0, c) or == ignore_index (checked by the
- * caller); class_weight: (c,) or null. Mean divides by the summed weights of the non-ignored
- * rows; if there are none the value and gradient are 0. Ignored rows get loss 0, gradient 0.
- */
-template <class T>
-void cross_entropy_labels(const T* logits, const index_t* labels, index_t n, index_t c,
-                          const T* class_weight, const CrossEntropyParams& params,
-                          LossOutput<T>& out, int num_threads) {
+namespace detail {
+
+/// The weight of class j, or 1 when the kernel is instantiated without class weights.
+template <bool HasWeight, class T>
+inline T class_weight_at(const T* w, index_t j) {
+    if constexpr (HasWeight) return w[j];
+    else return T(1);
+}
+
+template <bool HasWeight, class T>
+void cross_entropy_labels_impl(const T* logits, const index_t* labels, index_t n, index_t c,
+                               const T* class_weight, const CrossEntropyParams& params,
+                               LossOutput<T>& out, int num_threads) {
     const double eps = params.label_smoothing;
     const double denom = out.reduction == Reduction::Mean
         ? detail::label_weight_sum(labels, n, class_weight, params.ignore_index, num_threads)
@@ -138,7 +139,7 @@ void cross_entropy_labels(const T* logits, const index_t* labels, index_t n, ind
                 double sw = 0.0;  // sum_c w_c (m - x_c)
 #pragma omp simd reduction(+ : sw)
                 for (index_t j = 0; j < c; ++j)
-                    sw += (class_weight ? static_cast<double>(class_weight[j]) : 1.0) *
+                    sw += static_cast<double>(class_weight_at<HasWeight>(class_weight, j)) *
                           (s.m - static_cast<double>(x[j]));
                 loss += eps / static_cast<double>(c) * (w_total * s.log_S + sw);
             }
@@ -152,7 +153,7 @@ void cross_entropy_labels(const T* logits, const index_t* labels, index_t n, ind
                 const T cb = static_cast<T>(ci * eps / static_cast<double>(c));
 #pragma omp simd
                 for (index_t j = 0; j < c; ++j)
-                    g[j] = ca * g[j] - cb * (class_weight ? class_weight[j] : T(1));
+                    g[j] = ca * g[j] - cb * class_weight_at<HasWeight>(class_weight, j);
                 g[y] -= static_cast<T>(ci * (1.0 - eps) * wy);
             }
         }
@@ -161,16 +162,38 @@ void cross_entropy_labels(const T* logits, const index_t* labels, index_t n, ind
     store_total(out, sum, denom);
 }
 
+}  // namespace detail
+
+/**
+ * Softmax cross-entropy with integer labels (torch.nn.functional.cross_entropy):
+ *   l_i = (1 - eps) w_{y_i} nll_i(y_i) + (eps / C) sum_c w_c nll_i(c),  nll_i(c) = lse(x_i) - x_ic.
+ *
+ * logits: (n, c) row-major; labels: (n,), each in [0, c) or == ignore_index (checked by the
+ * caller); class_weight: (c,) or null. Mean divides by the summed weights of the non-ignored
+ * rows; if there are none the value and gradient are 0. Ignored rows get loss 0, gradient 0.
+ */
+template <class T>
+void cross_entropy_labels(const T* logits, const index_t* labels, index_t n, index_t c,
+                          const T* class_weight, const CrossEntropyParams& params,
+                          LossOutput<T>& out, int num_threads) {
+    with_flag(class_weight != nullptr, [&](auto has_weight) {
+        detail::cross_entropy_labels_impl<decltype(has_weight)::value>(
+            logits, labels, n, c, class_weight, params, out, num_threads);
+    });
+}
+
 /**
  * Softmax cross-entropy with probability targets (PyTorch's soft-label form):
  *   l_i = sum_c w_c t'_ic nll_i(c),  t'_ic = (1 - eps) t_ic + eps / C.
  *
  * logits, targets: (n, c) row-major; class_weight: (c,) or null. Mean divides by n.
  */
-template <class T>
-void cross_entropy_probs(const T* logits, const T* targets, index_t n, index_t c,
-                         const T* class_weight, double label_smoothing, LossOutput<T>& out,
-                         int num_threads) {
+namespace detail {
+
+template <bool HasWeight, class T>
+void cross_entropy_probs_impl(const T* logits, const T* targets, index_t n, index_t c,
+                              const T* class_weight, double label_smoothing, LossOutput<T>& out,
+                              int num_threads) {
     const double eps = label_smoothing;
     const double uniform = eps / static_cast<double>(c);
     const GradCoef<T> coef(out, static_cast<double>(n));
@@ -186,7 +209,7 @@ void cross_entropy_probs(const T* logits, const T* targets, index_t n, index_t c
             double A = 0.0, B = 0.0;  // sum_c w_c t'_c  and  sum_c w_c t'_c (m - x_c)
 #pragma omp simd reduction(+ : A, B)
             for (index_t j = 0; j < c; ++j) {
-                const double wt = (class_weight ? static_cast<double>(class_weight[j]) : 1.0) *
+                const double wt = static_cast<double>(class_weight_at<HasWeight>(class_weight, j)) *
                                   ((1.0 - eps) * static_cast<double>(t[j]) + uniform);
                 A += wt;
                 B += wt * (s.m - static_cast<double>(x[j]));
@@ -201,12 +224,24 @@ void cross_entropy_probs(const T* logits, const T* targets, index_t n, index_t c
                 const T c0 = static_cast<T>(ci * uniform);
 #pragma omp simd
                 for (index_t j = 0; j < c; ++j)
-                    g[j] = ca * g[j] - (class_weight ? class_weight[j] : T(1)) * (c1 * t[j] + c0);
+                    g[j] = ca * g[j] - class_weight_at<HasWeight>(class_weight, j) * (c1 * t[j] + c0);
             }
         }
         return acc;
     });
     store_total(out, sum, static_cast<double>(n));
+}
+
+}  // namespace detail
+
+template <class T>
+void cross_entropy_probs(const T* logits, const T* targets, index_t n, index_t c,
+                         const T* class_weight, double label_smoothing, LossOutput<T>& out,
+                         int num_threads) {
+    with_flag(class_weight != nullptr, [&](auto has_weight) {
+        detail::cross_entropy_probs_impl<decltype(has_weight)::value>(
+            logits, targets, n, c, class_weight, label_smoothing, out, num_threads);
+    });
 }
 
 /**
