@@ -35,6 +35,18 @@ def _ce(rng, dtype):
     return "cross_entropy", (x, y), dict(weight=np.linspace(0.5, 2, 37), label_smoothing=0.1)
 
 
+def _ce_small(rng, dtype):
+    x = (3 * rng.normal(size=(5003, 10))).astype(dtype)
+    y = rng.integers(0, 10, size=5003)
+    y[::5] = -100
+    return "cross_entropy", (x, y), dict(weight=np.linspace(0.5, 2, 10), label_smoothing=0.1)
+
+
+def _softmax_focal_small(rng, dtype):
+    x = (3 * rng.normal(size=(5003, 10))).astype(dtype)
+    return "softmax_focal_loss", (x, rng.integers(0, 10, size=5003)), dict(gamma=2.0, alpha=0.3)
+
+
 def _ce_probs(rng, dtype):
     x = (3 * rng.normal(size=(2049, 37))).astype(dtype)
     t = rng.random((2049, 37)).astype(dtype)
@@ -69,8 +81,10 @@ CASES = {
     "binary_cross_entropy": _bce,
     "sigmoid_focal_loss": _sigmoid_focal,
     "cross_entropy": _ce,
+    "cross_entropy_small_classes": _ce_small,
     "cross_entropy_probs": _ce_probs,
     "softmax_focal_loss": _softmax_focal,
+    "softmax_focal_loss_small_classes": _softmax_focal_small,
     "kl_divergence": _kl,
     "distillation_kl": _distillation,
 }

@@ -1,6 +1,6 @@
 #include "fastloss/classification/binary.hpp"
 #include "fastloss/classification/kl.hpp"
-#include "fastloss/classification/softmax.hpp"
+#include "fastloss/classification/softmax_small.hpp"
 
 #include "register.hpp"
 

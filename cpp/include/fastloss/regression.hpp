@@ -49,31 +49,33 @@ inline void pointwise_term(double e, double threshold, double& loss, double& dlo
     }
 }
 
+template <PointwiseKind K, bool HasWeight, class T>
+FASTLOSS_NOINLINE double pointwise_tile(const T* __restrict p, const T* __restrict t,
+                                        const T* __restrict w, index_t len, double threshold,
+                                        T* __restrict loss, T* __restrict dloss) {
+#pragma omp simd
+    for (index_t j = 0; j < len; ++j) {
+        double l, d;
+        pointwise_term<K>(static_cast<double>(p[j]) - static_cast<double>(t[j]), threshold, l, d);
+        if constexpr (HasWeight) {
+            l *= static_cast<double>(w[j]);
+            d *= static_cast<double>(w[j]);
+        }
+        loss[j] = static_cast<T>(l);
+        dloss[j] = static_cast<T>(d);
+    }
+    return 0.0;
+}
+
 template <PointwiseKind K, class T>
 void pointwise_regression_impl(const T* pred, const T* target, const T* weight, index_t n,
                                double threshold, LossOutput<T>& out, int num_threads) {
     with_flag(weight != nullptr, [&](auto has_weight) {
         constexpr bool kWeight = decltype(has_weight)::value;
         elementwise_loss(n, n, out, static_cast<double>(n), num_threads,
-                         [=](index_t i0, index_t, index_t len, T* __restrict loss,
-                             T* __restrict dloss) {
-            const T* p = pred + i0;
-            const T* t = target + i0;
-            const T* w = nullptr;
-            if constexpr (kWeight) w = weight + i0;
-            const double th = threshold;
-#pragma omp simd
-            for (index_t j = 0; j < len; ++j) {
-                double l, d;
-                pointwise_term<K>(static_cast<double>(p[j]) - static_cast<double>(t[j]), th, l, d);
-                if constexpr (kWeight) {
-                    l *= static_cast<double>(w[j]);
-                    d *= static_cast<double>(w[j]);
-                }
-                loss[j] = static_cast<T>(l);
-                dloss[j] = static_cast<T>(d);
-            }
-            return 0.0;
+                         [=](index_t i0, index_t, index_t len, T* loss, T* dloss) {
+            return pointwise_tile<K, kWeight>(pred + i0, target + i0, kWeight ? weight + i0 : nullptr,
+                                              len, threshold, loss, dloss);
         });
     });
 }

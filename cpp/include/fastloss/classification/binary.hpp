@@ -23,7 +23,7 @@ struct LogisticTerms {
 };
 
 template <class T>
-inline LogisticTerms<T> logistic_terms(T x) {
+FASTLOSS_ALWAYS_INLINE LogisticTerms<T> logistic_terms(T x) {
     const T ax = x < T(0) ? -x : x;
     const T e = vm::exp(-ax);
     const T l1p = vm::log1p(e);
@@ -36,17 +36,39 @@ inline LogisticTerms<T> logistic_terms(T x) {
     return r;
 }
 
-/// alpha_t = alpha t + (1 - alpha)(1 - t) as weights of the positive and negative terms;
-/// alpha < 0 means "no alpha weighting" (both 1). Precomputed, so the hot loop has no
-/// loop-invariant branch (GCC would unswitch it into copies and not vectorise them all).
+/// alpha_t = pos t + neg (1 - t): (alpha, 1 - alpha), or (1, 1) when alpha < 0 ("no alpha
+/// weighting"). Precomputed, so the hot loop has no loop-invariant branch (GCC would unswitch
+/// it into copies and not vectorise them all).
 template <class T>
 struct AlphaWeights {
     T pos, neg;
     explicit AlphaWeights(double alpha)
         : pos(alpha < 0 ? T(1) : static_cast<T>(alpha)),
           neg(alpha < 0 ? T(1) : static_cast<T>(1.0 - alpha)) {}
-    T at(T t) const { return pos * t + neg * (T(1) - t); }
 };
+
+}  // namespace detail
+
+namespace detail {
+
+template <bool HasWeight, bool HasPosWeight, class T>
+FASTLOSS_NOINLINE double bce_tile(const T* __restrict x, const T* __restrict tg,
+                                  const T* __restrict w, const T* __restrict pw, index_t len,
+                                  T a_pos, T a_neg, T* __restrict loss, T* __restrict dloss) {
+    double bad = 0.0;
+#pragma omp simd reduction(+ : bad)
+    for (index_t j = 0; j < len; ++j) {
+        const T t = tg[j];
+        const LogisticTerms<T> lt = logistic_terms(x[j]);
+        T pos = T(1), scale = a_pos * t + a_neg * (T(1) - t);
+        if constexpr (HasPosWeight) pos = pw[j];
+        if constexpr (HasWeight) scale *= w[j];
+        loss[j] = scale * (pos * t * lt.sp_neg + (T(1) - t) * lt.sp_pos);
+        dloss[j] = scale * ((T(1) - t) * lt.p - pos * t * lt.q);
+        bad += (t < T(0)) | (t > T(1)) ? 1.0 : 0.0;
+    }
+    return bad;
+}
 
 }  // namespace detail
 
@@ -63,35 +85,54 @@ Status binary_cross_entropy(const T* logits, const T* targets, const T* weight,
                             const T* pos_weight, index_t n, index_t cols, double alpha,
                             LossOutput<T>& out, int num_threads) {
     const detail::AlphaWeights<T> aw(alpha);
+    const T a_pos = aw.pos, a_neg = aw.neg;
     const double bad = with_flags(weight != nullptr, pos_weight != nullptr, [&](auto has_w, auto has_pw) {
         constexpr bool kWeight = decltype(has_w)::value, kPosWeight = decltype(has_pw)::value;
         return elementwise_loss(n, kPosWeight ? cols : n, out, static_cast<double>(n), num_threads,
-                                [=](index_t i0, index_t col0, index_t len, T* __restrict loss,
-                                    T* __restrict dloss) {
-            const T* x = logits + i0;
-            const T* tg = targets + i0;
-            const T* w = nullptr;
-            const T* pw = nullptr;
-            if constexpr (kWeight) w = weight + i0;
-            if constexpr (kPosWeight) pw = pos_weight + col0;
-            const detail::AlphaWeights<T> alpha_ = aw;
-            double bad_count = 0.0;
-#pragma omp simd reduction(+ : bad_count)
-            for (index_t j = 0; j < len; ++j) {
-                const T t = tg[j];
-                const auto lt = detail::logistic_terms(x[j]);
-                T pos = T(1), scale = alpha_.at(t);
-                if constexpr (kPosWeight) pos = pw[j];
-                if constexpr (kWeight) scale *= w[j];
-                loss[j] = scale * (pos * t * lt.sp_neg + (T(1) - t) * lt.sp_pos);
-                dloss[j] = scale * ((T(1) - t) * lt.p - pos * t * lt.q);
-                bad_count += (t < T(0)) | (t > T(1)) ? 1.0 : 0.0;
-            }
-            return bad_count;
+                                [=](index_t i0, index_t col0, index_t len, T* loss, T* dloss) {
+            return detail::bce_tile<kWeight, kPosWeight>(
+                logits + i0, targets + i0, kWeight ? weight + i0 : nullptr,
+                kPosWeight ? pos_weight + col0 : nullptr, len, a_pos, a_neg, loss, dloss);
         });
     });
     return bad > 0 ? Status::TargetOutOfRange : Status::Ok;
 }
+
+namespace detail {
+
+template <class T>
+FASTLOSS_NOINLINE double focal_tile(const T* __restrict x, const T* __restrict tg, index_t len,
+                                    T a_pos, T a_neg, T gamma, T* __restrict loss,
+                                    T* __restrict dloss) {
+    const T lowest = std::numeric_limits<T>::lowest();
+    double bad = 0.0;
+#pragma omp simd reduction(+ : bad)
+    for (index_t j = 0; j < len; ++j) {
+        const T t = tg[j];
+        const LogisticTerms<T> lt = logistic_terms(x[j]);
+        const T u = T(1) - t;
+        const T ce = u * lt.sp_pos + t * lt.sp_neg;
+        const T m = lt.p * u + lt.q * t;  // 1 - p_t
+        T log_m = t == T(1) ? -lt.sp_pos : (t == T(0) ? -lt.sp_neg : vm::log(m));
+        // Clamped to the lowest finite value, exp(gamma log m) is exactly 1 for gamma = 0
+        // and 0 where m = 0: no branch on gamma (a loop-invariant branch stops vectorising).
+        log_m = log_m < lowest ? lowest : log_m;
+        const T f = vm::exp(gamma * log_m);
+        const T at = a_pos * t + a_neg * u;
+        // p q / (1 - p_t): p for t = 1, q for t = 0, and at most 1 in between.
+        const T ratio = t == T(1) ? lt.p
+                        : t == T(0) ? lt.q
+                        : m > T(0)  ? lt.p * lt.q / m
+                        : t > T(0.5) ? lt.p : lt.q;
+        const T dce = u * lt.p - t * lt.q;
+        loss[j] = at * f * ce;
+        dloss[j] = at * f * (dce + ce * gamma * ratio * (T(1) - T(2) * t));
+        bad += (t < T(0)) | (t > T(1)) ? 1.0 : 0.0;
+    }
+    return bad;
+}
+
+}  // namespace detail
 
 /**
  * Sigmoid focal loss (Lin et al. 2017; torchvision's sigmoid_focal_loss):
@@ -106,40 +147,10 @@ template <class T>
 Status sigmoid_focal_loss(const T* logits, const T* targets, index_t n, double alpha,
                           double gamma, LossOutput<T>& out, int num_threads) {
     const detail::AlphaWeights<T> aw(alpha);
-    const T g = static_cast<T>(gamma);
+    const T a_pos = aw.pos, a_neg = aw.neg, g = static_cast<T>(gamma);
     const double bad = elementwise_loss(n, n, out, static_cast<double>(n), num_threads,
-                                        [=](index_t i0, index_t, index_t len, T* __restrict loss,
-                                            T* __restrict dloss) {
-        const T* x = logits + i0;
-        const T* tg = targets + i0;
-        const detail::AlphaWeights<T> alpha_ = aw;
-        const T gamma_ = g;
-        const T kLowest = std::numeric_limits<T>::lowest();
-        double bad_count = 0.0;
-#pragma omp simd reduction(+ : bad_count)
-        for (index_t j = 0; j < len; ++j) {
-            const T t = tg[j];
-            const auto lt = detail::logistic_terms(x[j]);
-            const T u = T(1) - t;
-            const T ce = u * lt.sp_pos + t * lt.sp_neg;
-            const T m = lt.p * u + lt.q * t;  // 1 - p_t
-            T log_m = t == T(1) ? -lt.sp_pos : (t == T(0) ? -lt.sp_neg : vm::log(m));
-            // Clamped to the lowest finite value, exp(gamma log m) is exactly 1 for gamma = 0
-            // and 0 where m = 0: no branch on gamma (a loop-invariant branch stops vectorising).
-            log_m = log_m < kLowest ? kLowest : log_m;
-            const T f = vm::exp(gamma_ * log_m);
-            const T at = alpha_.at(t);
-            // p q / (1 - p_t): p for t = 1, q for t = 0, and at most 1 in between.
-            const T ratio = t == T(1) ? lt.p
-                            : t == T(0) ? lt.q
-                            : m > T(0)  ? lt.p * lt.q / m
-                            : t > T(0.5) ? lt.p : lt.q;
-            const T dce = u * lt.p - t * lt.q;
-            loss[j] = at * f * ce;
-            dloss[j] = at * f * (dce + ce * gamma_ * ratio * (T(1) - T(2) * t));
-            bad_count += (t < T(0)) | (t > T(1)) ? 1.0 : 0.0;
-        }
-        return bad_count;
+                                        [=](index_t i0, index_t, index_t len, T* loss, T* dloss) {
+        return detail::focal_tile(logits + i0, targets + i0, len, a_pos, a_neg, g, loss, dloss);
     });
     return bad > 0 ? Status::TargetOutOfRange : Status::Ok;
 }

@@ -10,25 +10,28 @@ FASTLOSS_BEGIN_ISA_NAMESPACE
 namespace detail {
 
 template <bool LogInput, bool LogTarget, class T>
+FASTLOSS_NOINLINE double kl_tile(const T* __restrict in, const T* __restrict tg, index_t len,
+                                 T* __restrict loss, T* __restrict dloss) {
+#pragma omp simd
+    for (index_t j = 0; j < len; ++j) {
+        const T x = in[j];
+        const T t = tg[j];
+        const T p = LogTarget ? vm::exp(t) : t;
+        const T log_p = LogTarget ? t : vm::log(t);
+        const T log_q = LogInput ? x : vm::log(x);
+        // 0 log 0 = 0: a zero-probability target contributes nothing, whatever q is.
+        loss[j] = p == T(0) ? T(0) : p * (log_p - log_q);
+        dloss[j] = LogInput ? -p : (p == T(0) ? T(0) : -p / x);
+    }
+    return 0.0;
+}
+
+template <bool LogInput, bool LogTarget, class T>
 void kl_divergence_impl(const T* input, const T* target, index_t n, double mean_denominator,
                         LossOutput<T>& out, int num_threads) {
     elementwise_loss(n, n, out, mean_denominator, num_threads,
-                     [=](index_t i0, index_t, index_t len, T* __restrict loss,
-                         T* __restrict dloss) {
-        const T* in = input + i0;
-        const T* tg = target + i0;
-#pragma omp simd
-        for (index_t j = 0; j < len; ++j) {
-            const T x = in[j];
-            const T t = tg[j];
-            const T p = LogTarget ? vm::exp(t) : t;
-            const T log_p = LogTarget ? t : vm::log(t);
-            const T log_q = LogInput ? x : vm::log(x);
-            // 0 log 0 = 0: a zero-probability target contributes nothing, whatever q is.
-            loss[j] = p == T(0) ? T(0) : p * (log_p - log_q);
-            dloss[j] = LogInput ? -p : (p == T(0) ? T(0) : -p / x);
-        }
-        return 0.0;
+                     [=](index_t i0, index_t, index_t len, T* loss, T* dloss) {
+        return kl_tile<LogInput, LogTarget>(input + i0, target + i0, len, loss, dloss);
     });
 }
 

@@ -1,11 +1,13 @@
-// Softmax losses over rows of C contiguous logits: cross-entropy with integer labels or with
-// probability targets, the softmax focal loss, and the distillation KL between two sets of
-// logits. Each row is read from memory once: the row (<= a few KiB) stays in L1 while the
-// max, the sum of exponentials and the gradient are computed.
+// Softmax losses over rows of C contiguous logits, SIMD along each row: the row kernel for
+// losses with integer labels (cross-entropy and focal, via softmax_policies.hpp), cross-entropy
+// with probability targets, and the distillation KL between two sets of logits. Each row is
+// read from memory once: it stays in L1 while the max, the sum of exponentials and the
+// gradient are computed. Few classes go through softmax_small.hpp instead.
 #pragma once
 
 #include <cmath>
 
+#include "fastloss/classification/softmax_policies.hpp"
 #include "fastloss/common/elementwise.hpp"
 #include "fastloss/common/types.hpp"
 #include "fastloss/common/vmath.hpp"
@@ -22,16 +24,7 @@ struct CrossEntropyParams {
 FASTLOSS_BEGIN_ISA_NAMESPACE
 namespace detail {
 
-/**
- * Softmax statistics of one row: m = max_c x_c, e_c = exp(x_c - m), S = sum_c e_c = k + R
- * where k counts the entries equal to m and R sums the others. log S = log1p(k - 1 + R) keeps
- * full relative accuracy when one class dominates (S close to 1).
- */
-struct RowStats {
-    double m, S, R, k, log_S;
-};
-
-/// e_out (C,) receives e_c when non-null.
+/// m, R, k and log S of one row (see RowStats); e_out (C,) receives e_c when non-null.
 template <class T>
 inline RowStats row_softmax_stats(const T* x, index_t c, T* e_out) {
     T mx = x[0];
@@ -56,19 +49,22 @@ inline RowStats row_softmax_stats(const T* x, index_t c, T* e_out) {
             k += top ? 1.0 : 0.0;
         }
     }
-    RowStats s;
+    RowStats s{};
     s.m = static_cast<double>(mx);
     s.R = R;
     s.k = k;
-    s.S = k + R;
     s.log_S = std::log1p((k - 1.0) + R);
     return s;
 }
 
-/// -log softmax(x)_y = (m - x_y) + log S: both terms >= 0, so no cancellation.
-template <class T>
-inline double row_nll(const T* x, index_t y, const RowStats& s) {
-    return (s.m - static_cast<double>(x[y])) + s.log_S;
+/// sum_c w_c (m - x_c): the smoothing term of cross-entropy.
+template <bool HasWeight, class T>
+inline double row_smoothing_sum(const T* x, index_t c, const T* w, double m) {
+    double sw = 0.0;
+#pragma omp simd reduction(+ : sw)
+    for (index_t j = 0; j < c; ++j)
+        sw += static_cast<double>(class_weight_at<HasWeight>(w, j)) * (m - static_cast<double>(x[j]));
+    return sw;
 }
 
 /// Sum of the label weights of the rows that are not ignored (the Mean denominator).
@@ -95,100 +91,56 @@ inline void zero_row(index_t i, index_t c, T* per_item, T* grad) {
     for (index_t j = 0; j < c; ++j) g[j] = T(0);
 }
 
-}  // namespace detail
-
-namespace detail {
-
-/// The weight of class j, or 1 when the kernel is instantiated without class weights.
-template <bool HasWeight, class T>
-inline T class_weight_at(const T* w, index_t j) {
-    if constexpr (HasWeight) return w[j];
-    else return T(1);
-}
-
-template <bool HasWeight, class T>
-void cross_entropy_labels_impl(const T* logits, const index_t* labels, index_t n, index_t c,
-                               const T* class_weight, const CrossEntropyParams& params,
-                               LossOutput<T>& out, int num_threads) {
-    const double eps = params.label_smoothing;
-    const double denom = out.reduction == Reduction::Mean
-        ? detail::label_weight_sum(labels, n, class_weight, params.ignore_index, num_threads)
-        : 1.0;
-    double w_total = static_cast<double>(c);
-    if (class_weight) {
-        w_total = 0.0;
-        for (index_t j = 0; j < c; ++j) w_total += static_cast<double>(class_weight[j]);
-    }
+/**
+ * The row kernel for losses with integer labels (a policy, softmax_policies.hpp): SIMD along
+ * each row, for many classes. weight: (c,) label weights (class weights or focal alpha) or
+ * null; Mean divides by `denom`. Ignored rows get loss 0 and gradient 0.
+ */
+template <bool HasWeight, class Policy, class T>
+void softmax_label_rows(const T* logits, const index_t* labels, index_t n, index_t c,
+                        const T* weight, index_t ignore_index, const Policy& policy,
+                        double denom, LossOutput<T>& out, int num_threads) {
     const GradCoef<T> coef(out, denom);
+    const double smooth = policy.smooth();
     T* per_item = out.reduction == Reduction::None ? out.per_item : nullptr;
     T* grad = out.grad;
     const double sum = ordered_block_sum(n, rows_per_block(c), n * c, num_threads, [&](index_t b, index_t e) {
         double acc = 0.0;
         for (index_t i = b; i < e; ++i) {
             const index_t y = labels[i];
-            if (y == params.ignore_index) {
-                detail::zero_row(i, c, per_item, grad);
+            if (y == ignore_index) {
+                zero_row(i, c, per_item, grad);
                 continue;
             }
             const T* x = logits + i * c;
             T* g = grad ? grad + i * c : nullptr;
-            const detail::RowStats s = detail::row_softmax_stats(x, c, g);
-            const double wy = class_weight ? static_cast<double>(class_weight[y]) : 1.0;
-            double loss = (1.0 - eps) * wy * detail::row_nll(x, y, s);
-            if (eps > 0.0) {
-                double sw = 0.0;  // sum_c w_c (m - x_c)
-#pragma omp simd reduction(+ : sw)
-                for (index_t j = 0; j < c; ++j)
-                    sw += static_cast<double>(class_weight_at<HasWeight>(class_weight, j)) *
-                          (s.m - static_cast<double>(x[j]));
-                loss += eps / static_cast<double>(c) * (w_total * s.log_S + sw);
-            }
-            acc += loss;
-            if (per_item) per_item[i] = static_cast<T>(loss);
-            if (g) {
-                // d l / d x_j = a p_j - b_j,  a = (1-eps) w_y + (eps/C) W,  b_j = (1-eps) w_y [j=y] + (eps/C) w_j
-                const double ci = coef.at(i);
-                const double a = (1.0 - eps) * wy + eps / static_cast<double>(c) * w_total;
-                const T ca = static_cast<T>(ci * a / s.S);
-                const T cb = static_cast<T>(ci * eps / static_cast<double>(c));
+            RowStats s = row_softmax_stats(x, c, g);
+            s.x_y = static_cast<double>(x[y]);
+            s.sw = 0.0;
+            if constexpr (Policy::kSmoothing)
+                if (smooth != 0.0) s.sw = row_smoothing_sum<HasWeight>(x, c, weight, s.m);
+            const RowTerms t =
+                policy.terms(static_cast<double>(class_weight_at<HasWeight>(weight, y)), s);
+            acc += t.loss;
+            if (per_item) per_item[i] = static_cast<T>(t.loss);
+            if (!g) continue;
+            const double ci = coef.at(i);
+            const T ca = static_cast<T>(ci * t.a / s.S());
+            if (smooth != 0.0) {
+                const T cb = static_cast<T>(ci * smooth);
 #pragma omp simd
                 for (index_t j = 0; j < c; ++j)
-                    g[j] = ca * g[j] - cb * class_weight_at<HasWeight>(class_weight, j);
-                g[y] -= static_cast<T>(ci * (1.0 - eps) * wy);
+                    g[j] = ca * g[j] - cb * class_weight_at<HasWeight>(weight, j);
+            } else {
+#pragma omp simd
+                for (index_t j = 0; j < c; ++j) g[j] = ca * g[j];
             }
+            g[y] -= static_cast<T>(ci * t.d);
         }
         return acc;
     });
     store_total(out, sum, denom);
 }
-
-}  // namespace detail
-
-/**
- * Softmax cross-entropy with integer labels (torch.nn.functional.cross_entropy):
- *   l_i = (1 - eps) w_{y_i} nll_i(y_i) + (eps / C) sum_c w_c nll_i(c),  nll_i(c) = lse(x_i) - x_ic.
- *
- * logits: (n, c) row-major; labels: (n,), each in [0, c) or == ignore_index (checked by the
- * caller); class_weight: (c,) or null. Mean divides by the summed weights of the non-ignored
- * rows; if there are none the value and gradient are 0. Ignored rows get loss 0, gradient 0.
- */
-template <class T>
-void cross_entropy_labels(const T* logits, const index_t* labels, index_t n, index_t c,
-                          const T* class_weight, const CrossEntropyParams& params,
-                          LossOutput<T>& out, int num_threads) {
-    with_flag(class_weight != nullptr, [&](auto has_weight) {
-        detail::cross_entropy_labels_impl<decltype(has_weight)::value>(
-            logits, labels, n, c, class_weight, params, out, num_threads);
-    });
-}
-
-/**
- * Softmax cross-entropy with probability targets (PyTorch's soft-label form):
- *   l_i = sum_c w_c t'_ic nll_i(c),  t'_ic = (1 - eps) t_ic + eps / C.
- *
- * logits, targets: (n, c) row-major; class_weight: (c,) or null. Mean divides by n.
- */
-namespace detail {
 
 template <bool HasWeight, class T>
 void cross_entropy_probs_impl(const T* logits, const T* targets, index_t n, index_t c,
@@ -219,7 +171,7 @@ void cross_entropy_probs_impl(const T* logits, const T* targets, index_t n, inde
             if (per_item) per_item[i] = static_cast<T>(loss);
             if (g) {
                 const double ci = coef.at(i);
-                const T ca = static_cast<T>(ci * A / s.S);
+                const T ca = static_cast<T>(ci * A / s.S());
                 const T c1 = static_cast<T>(ci * (1.0 - eps));
                 const T c0 = static_cast<T>(ci * uniform);
 #pragma omp simd
@@ -234,6 +186,12 @@ void cross_entropy_probs_impl(const T* logits, const T* targets, index_t n, inde
 
 }  // namespace detail
 
+/**
+ * Softmax cross-entropy with probability targets (PyTorch's soft-label form):
+ *   l_i = sum_c w_c t'_ic nll_i(c),  t'_ic = (1 - eps) t_ic + eps / C.
+ *
+ * logits, targets: (n, c) row-major; class_weight: (c,) or null. Mean divides by n.
+ */
 template <class T>
 void cross_entropy_probs(const T* logits, const T* targets, index_t n, index_t c,
                          const T* class_weight, double label_smoothing, LossOutput<T>& out,
@@ -242,64 +200,6 @@ void cross_entropy_probs(const T* logits, const T* targets, index_t n, index_t c
         detail::cross_entropy_probs_impl<decltype(has_weight)::value>(
             logits, targets, n, c, class_weight, label_smoothing, out, num_threads);
     });
-}
-
-/**
- * Softmax focal loss with integer labels:  l_i = -alpha_y (1 - p_y)^gamma log p_y.
- *
- * logits: (n, c); labels: (n,) in [0, c) or == ignore_index; alpha: (c,) or null (no alpha).
- * 1 - p_y is computed as a sum over the other classes, so it has full relative accuracy when
- * p_y -> 1. The gradient is  G (p_j - [j = y]),  G = alpha_y (1-p)^gamma (1 - gamma p log p / (1-p)),
- * where p log p / (1 - p) lies in [-1, 0] (its limit at p = 1 is -1). gamma = 0 is exactly CE.
- * Mean divides by the number of non-ignored rows.
- */
-template <class T>
-void softmax_focal_loss(const T* logits, const index_t* labels, index_t n, index_t c,
-                        const T* alpha, double gamma, index_t ignore_index, LossOutput<T>& out,
-                        int num_threads) {
-    const double denom = out.reduction == Reduction::Mean
-        ? detail::label_weight_sum<T>(labels, n, nullptr, ignore_index, num_threads)
-        : 1.0;
-    const GradCoef<T> coef(out, denom);
-    T* per_item = out.reduction == Reduction::None ? out.per_item : nullptr;
-    T* grad = out.grad;
-    const double sum = ordered_block_sum(n, rows_per_block(c), n * c, num_threads, [&](index_t b, index_t e) {
-        double acc = 0.0;
-        for (index_t i = b; i < e; ++i) {
-            const index_t y = labels[i];
-            if (y == ignore_index) {
-                detail::zero_row(i, c, per_item, grad);
-                continue;
-            }
-            const T* x = logits + i * c;
-            T* g = grad ? grad + i * c : nullptr;
-            const detail::RowStats s = detail::row_softmax_stats(x, c, g);
-            const double nll = detail::row_nll(x, y, s);
-            const double p = std::exp(-nll);
-            const bool unique_top = static_cast<double>(x[y]) == s.m && s.k == 1.0;
-            const double one_minus_p =
-                unique_top ? s.R / s.S : 1.0 - std::exp(static_cast<double>(x[y]) - s.m) / s.S;
-            const double ay = alpha ? static_cast<double>(alpha[y]) : 1.0;
-            double f = 1.0, G = ay;
-            if (gamma != 0.0) {
-                f = one_minus_p > 0.0 ? std::exp(gamma * std::log(one_minus_p)) : 0.0;
-                const double h = one_minus_p > 0.0 ? -p * nll / one_minus_p : -1.0;
-                G = ay * f * (1.0 - gamma * h);
-            }
-            const double loss = ay * f * nll;
-            acc += loss;
-            if (per_item) per_item[i] = static_cast<T>(loss);
-            if (g) {
-                const double ci = coef.at(i) * G;
-                const T ca = static_cast<T>(ci / s.S);
-#pragma omp simd
-                for (index_t j = 0; j < c; ++j) g[j] = ca * g[j];
-                g[y] -= static_cast<T>(ci);
-            }
-        }
-        return acc;
-    });
-    store_total(out, sum, denom);
 }
 
 /**
@@ -355,6 +255,15 @@ void distillation_kl(const T* student, const T* teacher, index_t n, index_t c,
         return acc;
     });
     store_total(out, sum, static_cast<double>(n));
+}
+
+/// Sum of the class weights (C when unweighted).
+template <class T>
+double class_weight_total(const T* class_weight, index_t c) {
+    if (!class_weight) return static_cast<double>(c);
+    double w_total = 0.0;
+    for (index_t j = 0; j < c; ++j) w_total += static_cast<double>(class_weight[j]);
+    return w_total;
 }
 
 FASTLOSS_END_ISA_NAMESPACE

@@ -10,6 +10,9 @@
 // and has no data-dependent memory access. A kernel's tile loop writes nothing but two local
 // buffers, reads its inputs through pointers it copied into locals, and takes optional inputs
 // as compile-time flags (`if constexpr`); the optional outputs are plain copy loops here.
+// Each kernel's loop is a named FASTLOSS_NOINLINE function taking only pointers and scalars
+// (see common/isa.hpp), and holds no loop-invariant branch; the lambda handed to the driver
+// only forwards to it.
 #pragma once
 
 #include <type_traits>

@@ -14,12 +14,23 @@
     }                              \
     }
 
-// Forces inlining of a hot loop into its caller. GCC vectorises the inlined copy but has been
-// seen to leave an out-of-line clone of the same loop (IPA-SRA ".isra") scalar.
+// Forces inlining of what hot loops call (vm::exp, ...): a loop that calls a function does not
+// vectorise, and GCC's heuristics do leave such helpers out of line when a function calls
+// them from several loops.
 #if defined(__GNUC__) || defined(__clang__)
 #define FASTLOSS_ALWAYS_INLINE inline __attribute__((always_inline))
 #elif defined(_MSC_VER)
 #define FASTLOSS_ALWAYS_INLINE __forceinline
 #else
 #define FASTLOSS_ALWAYS_INLINE inline
+#endif
+
+// Keeps a tile function (common/elementwise.hpp) a real call: compiled on its own, with only
+// pointer and scalar arguments, its SIMD loop keeps the __restrict on its buffers and every
+// input in a register. Inlined into the driver, GCC has been seen to lose both and leave the
+// loop scalar. One call per tile of 512 elements costs nothing measurable.
+#if defined(__GNUC__) || defined(__clang__)
+#define FASTLOSS_NOINLINE __attribute__((noinline))
+#else
+#define FASTLOSS_NOINLINE
 #endif

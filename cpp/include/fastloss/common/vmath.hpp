@@ -4,6 +4,8 @@
 // -ffast-math would break the NaN/inf guards the losses rely on. These are written branch-free
 // (selects, bit manipulation, polynomials), so a loop calling them vectorises under
 // `#pragma omp simd` with whatever instruction set the translation unit is compiled for.
+// Comparisons are written inline in the selects (no named bool used twice, `|` not `||`):
+// GCC keeps such bools as bytes, and a loop mixing byte masks with float lanes may not vectorise.
 //
 // Accuracy (checked against std:: in tests through the losses): about 1-2 ulp for float and for
 // double over the whole range, with IEEE special values: exp(-inf) = 0, exp(+inf) = inf,
@@ -20,7 +22,7 @@ FASTLOSS_BEGIN_ISA_NAMESPACE
 namespace vm {
 
 template <class To, class From>
-inline To bit_cast(From from) {
+FASTLOSS_ALWAYS_INLINE To bit_cast(From from) {
     static_assert(sizeof(To) == sizeof(From), "bit_cast needs equal sizes");
     To to;
     std::memcpy(&to, &from, sizeof(To));
@@ -31,9 +33,8 @@ inline To bit_cast(From from) {
 // polynomial (degree 7 for float, 13 for double: the first omitted term is < 0.1 ulp), and 2^n
 // applied in two halves so that subnormal results and overflow to inf come out right.
 
-inline float exp(float x) {
-    const bool is_nan = x != x;
-    float xc = is_nan ? 0.0f : x;
+FASTLOSS_ALWAYS_INLINE float exp(float x) {
+    float xc = x != x ? 0.0f : x;
     xc = xc < -104.0f ? -104.0f : xc;  // exp(-104) < 2^-150: rounds to 0
     xc = xc > 89.0f ? 89.0f : xc;      // exp(89) > FLT_MAX: rounds to inf
     // Round x*log2(e) to an integer with the 1.5*2^23 trick (no SSE4.1 round needed).
@@ -57,12 +58,11 @@ inline float exp(float x) {
     const float s2 = bit_cast<float>((n2 + 127) << 23);
     float result = p * s1 * s2;
     result = x < -104.0f ? 0.0f : result;
-    return is_nan ? x : result;
+    return x != x ? x : result;
 }
 
-inline double exp(double x) {
-    const bool is_nan = x != x;
-    double xc = is_nan ? 0.0 : x;
+FASTLOSS_ALWAYS_INLINE double exp(double x) {
+    double xc = x != x ? 0.0 : x;
     xc = xc < -746.0 ? -746.0 : xc;  // exp(-746) < 2^-1075: rounds to 0
     xc = xc > 710.0 ? 710.0 : xc;    // exp(710) > DBL_MAX: rounds to inf
     const double magic = 6755399441055744.0;  // 1.5 * 2^52
@@ -91,23 +91,20 @@ inline double exp(double x) {
     const double s2 = bit_cast<double>((n2 + 1023) << 52);
     double result = p * s1 * s2;
     result = x < -746.0 ? 0.0 : result;
-    return is_nan ? x : result;
+    return x != x ? x : result;
 }
 
 // ---- log: y = 2^e m with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s), s = (m-1)/(m+1),
 // |s| <= 0.1716, by its odd series (to s^11 for float, s^23 for double: < 0.1 ulp omitted).
 // m - 1 is exact there (Sterbenz), so there is no cancellation near y = 1.
 
-inline float log(float y) {
-    const bool tiny = y < std::numeric_limits<float>::min();  // subnormal (or <= 0)
-    const float ys = tiny ? y * 16777216.0f : y;              // * 2^24
+FASTLOSS_ALWAYS_INLINE float log(float y) {
+    const float ys = y < std::numeric_limits<float>::min() ? y * 16777216.0f : y;  // subnormal: * 2^24
     const std::int32_t bits = bit_cast<std::int32_t>(ys);
-    std::int32_t e = ((bits >> 23) & 0xff) - 127;
+    std::int32_t e = ((bits >> 23) & 0xff) - (y < std::numeric_limits<float>::min() ? 151 : 127);
     float m = bit_cast<float>((bits & 0x007fffff) | 0x3f800000);
-    const bool big = m > 1.41421356f;
-    m = big ? m * 0.5f : m;
-    e = big ? e + 1 : e;
-    e = tiny ? e - 24 : e;
+    e = m > 1.41421356f ? e + 1 : e;
+    m = m > 1.41421356f ? m * 0.5f : m;
     const float s = (m - 1.0f) / (m + 1.0f);
     const float s2 = s * s;
     float q = 1.0f / 11.0f;
@@ -120,20 +117,17 @@ inline float log(float y) {
     float result = ef * 0.693359375f + (ef * -2.12194440e-4f + log_m);
     result = y == 0.0f ? -std::numeric_limits<float>::infinity() : result;
     result = y == std::numeric_limits<float>::infinity() ? y : result;
-    result = (y < 0.0f || y != y) ? std::numeric_limits<float>::quiet_NaN() : result;
+    result = (y < 0.0f) | (y != y) ? std::numeric_limits<float>::quiet_NaN() : result;
     return result;
 }
 
-inline double log(double y) {
-    const bool tiny = y < std::numeric_limits<double>::min();
-    const double ys = tiny ? y * 18014398509481984.0 : y;  // * 2^54
+FASTLOSS_ALWAYS_INLINE double log(double y) {
+    const double ys = y < std::numeric_limits<double>::min() ? y * 18014398509481984.0 : y;  // subnormal: * 2^54
     const std::int64_t bits = bit_cast<std::int64_t>(ys);
-    std::int64_t e = ((bits >> 52) & 0x7ff) - 1023;
+    std::int64_t e = ((bits >> 52) & 0x7ff) - (y < std::numeric_limits<double>::min() ? 1077 : 1023);
     double m = bit_cast<double>((bits & 0x000fffffffffffffLL) | 0x3ff0000000000000LL);
-    const bool big = m > 1.4142135623730951;
-    m = big ? m * 0.5 : m;
-    e = big ? e + 1 : e;
-    e = tiny ? e - 54 : e;
+    e = m > 1.4142135623730951 ? e + 1 : e;
+    m = m > 1.4142135623730951 ? m * 0.5 : m;
     const double s = (m - 1.0) / (m + 1.0);
     const double s2 = s * s;
     double q = 1.0 / 23.0;
@@ -152,14 +146,14 @@ inline double log(double y) {
     double result = ef * 6.93147180369123816490e-01 + (ef * 1.90821492927058770002e-10 + log_m);
     result = y == 0.0 ? -std::numeric_limits<double>::infinity() : result;
     result = y == std::numeric_limits<double>::infinity() ? y : result;
-    result = (y < 0.0 || y != y) ? std::numeric_limits<double>::quiet_NaN() : result;
+    result = (y < 0.0) | (y != y) ? std::numeric_limits<double>::quiet_NaN() : result;
     return result;
 }
 
 /// log(1 + u), accurate for tiny u: with w = fl(1 + u), log1p(u) = log(w) * u / (w - 1)
 /// (Goldberg 1991, Theorem 4), since w - 1 is exact.
 template <class T>
-inline T log1p(T u) {
+FASTLOSS_ALWAYS_INLINE T log1p(T u) {
     const T w = T(1) + u;
     const T result = vm::log(w) * (u / (w - T(1)));
     return (w == T(1) || u == std::numeric_limits<T>::infinity()) ? u : result;
@@ -167,14 +161,14 @@ inline T log1p(T u) {
 
 /// softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|); never overflows.
 template <class T>
-inline T softplus(T x) {
+FASTLOSS_ALWAYS_INLINE T softplus(T x) {
     const T ax = x < T(0) ? -x : x;
     return (x > T(0) ? x : T(0)) + vm::log1p(vm::exp(-ax));
 }
 
 /// sigma(x) = 1 / (1 + e^-x), from e^-|x| so neither branch overflows.
 template <class T>
-inline T sigmoid(T x) {
+FASTLOSS_ALWAYS_INLINE T sigmoid(T x) {
     const T e = vm::exp(x < T(0) ? x : -x);
     const T inv = T(1) / (T(1) + e);
     return x >= T(0) ? inv : e * inv;

@@ -1,0 +1,211 @@
+// Softmax losses with integer labels for few classes (C <= kSmallClasses), vectorised across
+// rows instead of along them; and the public entry points that choose between this kernel
+// and the row kernel (softmax.hpp).
+//
+// With C = 10 a row is too short for SIMD along it: the loop prologue and epilogue and the
+// per-row log cost more than the row's arithmetic. So a tile of kRowTile rows is transposed
+// into an L1 buffer (C x kRowTile), every per-row quantity (max, sum of exponentials, log,
+// the policy's loss and factors) is computed kRowTile rows at a time, and the gradient is
+// transposed back. Same formulas as the row kernel, same results to rounding.
+#pragma once
+
+#include "fastloss/classification/softmax.hpp"
+
+FASTLOSS_BEGIN_ISA_NAMESPACE
+
+// Largest class count that takes the tile kernel (crossover measured with bench/).
+constexpr index_t kSmallClasses = 16;
+// Rows per tile: the transposed tile is at most 16 x 64 values (4 KiB of float).
+constexpr index_t kRowTile = 64;
+
+namespace detail {
+
+/// Per-row state of one tile, in arrays so that every step is a SIMD loop over the rows.
+template <class T>
+struct SmallTile {
+    alignas(64) T v[kSmallClasses][kRowTile];  // logits, then e_c = exp(x_c - m), then grad
+    alignas(64) T m[kRowTile];
+    // All double: GCC finds no common vector shape for a loop mixing bool, float and double.
+    alignas(64) double md[kRowTile], valid[kRowTile];
+    alignas(64) double R[kRowTile], k[kRowTile], sw[kRowTile], x_y[kRowTile], w_y[kRowTile];
+    alignas(64) double loss[kRowTile], a[kRowTile], d[kRowTile];
+};
+
+/// Transposes rows [r0, r0 + rows) in and finds each row's max, label logit and weight.
+template <bool HasWeight, class T>
+inline void small_tile_load(SmallTile<T>& s, const T* logits, const index_t* labels, index_t r0,
+                            index_t rows, index_t c, const T* weight, index_t ignore_index) {
+    // A short last tile is padded with zero logits marked ignored, so every loop below runs
+    // over exactly kRowTile rows.
+    const T* x = logits + r0 * c;
+    for (index_t r = 0; r < rows; ++r)
+        for (index_t j = 0; j < c; ++j) s.v[j][r] = x[r * c + j];
+    for (index_t j = 0; j < c; ++j)
+        for (index_t r = rows; r < kRowTile; ++r) s.v[j][r] = T(0);
+    for (index_t r = 0; r < kRowTile; ++r) {
+        const index_t y = r < rows ? labels[r0 + r] : ignore_index;
+        const bool ok = y != ignore_index;
+        s.valid[r] = ok ? 1.0 : 0.0;
+        s.x_y[r] = ok ? static_cast<double>(s.v[y][r]) : 0.0;
+        s.w_y[r] = ok ? static_cast<double>(class_weight_at<HasWeight>(weight, y)) : 0.0;
+    }
+#pragma omp simd
+    for (index_t r = 0; r < kRowTile; ++r) s.m[r] = s.v[0][r];
+    for (index_t j = 1; j < c; ++j) {
+#pragma omp simd
+        for (index_t r = 0; r < kRowTile; ++r) s.m[r] = s.v[j][r] > s.m[r] ? s.v[j][r] : s.m[r];
+    }
+#pragma omp simd
+    for (index_t r = 0; r < kRowTile; ++r) s.md[r] = static_cast<double>(s.m[r]);
+}
+
+/// e_c = exp(x_c - m) in place, with R, k and (for smoothing) sw per row.
+template <bool HasWeight, bool Smoothing, class T>
+inline void small_tile_exp(SmallTile<T>& s, index_t c, const T* weight) {
+#pragma omp simd
+    for (index_t r = 0; r < kRowTile; ++r) s.R[r] = s.k[r] = s.sw[r] = 0.0;
+    for (index_t j = 0; j < c; ++j) {
+        const double wj = static_cast<double>(class_weight_at<HasWeight>(weight, j));
+#pragma omp simd
+        for (index_t r = 0; r < kRowTile; ++r) {
+            const T xj = s.v[j][r];
+            const T e = vm::exp(xj - s.m[r]);
+            const bool top = xj == s.m[r];
+            s.R[r] += top ? 0.0 : static_cast<double>(e);
+            s.k[r] += top ? 1.0 : 0.0;
+            if constexpr (Smoothing)
+                s.sw[r] += wj * (static_cast<double>(s.m[r]) - static_cast<double>(xj));
+            s.v[j][r] = e;
+        }
+    }
+}
+
+/// Loss and gradient of rows [r0, r0 + rows), rows <= kRowTile; returns their summed loss.
+template <bool HasWeight, class Policy, class T>
+double small_tile(SmallTile<T>& s, const T* logits, const index_t* labels, index_t r0,
+                  index_t rows, index_t c, const T* weight, index_t ignore_index,
+                  const Policy& policy, const GradCoef<T>& gc, T* per_item, T* grad) {
+    small_tile_load<HasWeight>(s, logits, labels, r0, rows, c, weight, ignore_index);
+    const double smooth = policy.smooth();
+    if (Policy::kSmoothing && smooth != 0.0) small_tile_exp<HasWeight, true>(s, c, weight);
+    else small_tile_exp<HasWeight, false>(s, c, weight);
+    double acc = 0.0;
+#pragma omp simd reduction(+ : acc)
+    for (index_t r = 0; r < kRowTile; ++r) {
+        RowStats st{};
+        st.m = s.md[r];
+        st.R = s.R[r];
+        st.k = s.k[r];
+        st.log_S = vm::log1p((st.k - 1.0) + st.R);
+        st.x_y = s.x_y[r];
+        st.sw = s.sw[r];
+        const RowTerms t = policy.terms(s.w_y[r], st);
+        // ignored rows: exactly 0 (selects, so NaN logits there do not leak in)
+        const bool valid = s.valid[r] != 0.0;
+        s.loss[r] = valid ? t.loss : 0.0;
+        s.a[r] = valid ? t.a / st.S() : 0.0;
+        s.d[r] = valid ? t.d : 0.0;
+        acc += s.loss[r];
+    }
+    if (per_item)
+        for (index_t r = 0; r < rows; ++r) per_item[r0 + r] = static_cast<T>(s.loss[r]);
+    if (!grad) return acc;
+    for (index_t r = 0; r < rows; ++r) {  // fold grad_output into the factors
+        const double ci = gc.at(r0 + r);
+        s.a[r] *= ci;
+        s.d[r] *= ci;
+        s.loss[r] = s.valid[r] * ci * smooth;  // now the b_c factor
+    }
+    for (index_t r = rows; r < kRowTile; ++r) s.loss[r] = 0.0;
+    for (index_t j = 0; j < c; ++j) {
+        const double wj = static_cast<double>(class_weight_at<HasWeight>(weight, j));
+#pragma omp simd
+        for (index_t r = 0; r < kRowTile; ++r)
+            s.v[j][r] = static_cast<T>(s.a[r] * static_cast<double>(s.v[j][r]) - s.loss[r] * wj);
+    }
+    T* g = grad + r0 * c;
+    for (index_t r = 0; r < rows; ++r) {  // transpose out, with the label's -d
+        for (index_t j = 0; j < c; ++j) g[r * c + j] = s.v[j][r];
+        if (s.valid[r] != 0.0) g[r * c + labels[r0 + r]] -= static_cast<T>(s.d[r]);
+    }
+    return acc;
+}
+
+template <bool HasWeight, class Policy, class T>
+void softmax_label_small(const T* logits, const index_t* labels, index_t n, index_t c,
+                         const T* weight, index_t ignore_index, const Policy& policy,
+                         double denom, LossOutput<T>& out, int num_threads) {
+    const GradCoef<T> gc(out, denom);
+    T* per_item = out.reduction == Reduction::None ? out.per_item : nullptr;
+    T* grad = out.grad;
+    const index_t block = kRowTile * imax(1, kElementBlock / (kRowTile * c));
+    const double sum = ordered_block_sum(n, block, n * c, num_threads, [&](index_t b, index_t e) {
+        SmallTile<T> tile;
+        double acc = 0.0;
+        for (index_t r0 = b; r0 < e; r0 += kRowTile)
+            acc += small_tile<HasWeight>(tile, logits, labels, r0, imin(kRowTile, e - r0), c,
+                                         weight, ignore_index, policy, gc, per_item, grad);
+        return acc;
+    });
+    store_total(out, sum, denom);
+}
+
+/// Runs a label policy on the kernel that suits the class count.
+template <class Policy, class T>
+void softmax_label_loss(const T* logits, const index_t* labels, index_t n, index_t c,
+                        const T* weight, index_t ignore_index, const Policy& policy,
+                        double denom, LossOutput<T>& out, int num_threads) {
+    with_flag(weight != nullptr, [&](auto has_weight) {
+        constexpr bool kWeight = decltype(has_weight)::value;
+        if (c <= kSmallClasses)
+            softmax_label_small<kWeight>(logits, labels, n, c, weight, ignore_index, policy,
+                                         denom, out, num_threads);
+        else
+            softmax_label_rows<kWeight>(logits, labels, n, c, weight, ignore_index, policy,
+                                        denom, out, num_threads);
+    });
+}
+
+}  // namespace detail
+
+/**
+ * Softmax cross-entropy with integer labels (torch.nn.functional.cross_entropy):
+ *   l_i = (1 - eps) w_{y_i} nll_i(y_i) + (eps / C) sum_c w_c nll_i(c),  nll_i(c) = lse(x_i) - x_ic.
+ *
+ * logits: (n, c) row-major; labels: (n,), each in [0, c) or == ignore_index (checked by the
+ * caller); class_weight: (c,) or null. Mean divides by the summed weights of the non-ignored
+ * rows; if there are none the value and gradient are 0. Ignored rows get loss 0, gradient 0.
+ */
+template <class T>
+void cross_entropy_labels(const T* logits, const index_t* labels, index_t n, index_t c,
+                          const T* class_weight, const CrossEntropyParams& params,
+                          LossOutput<T>& out, int num_threads) {
+    const double denom = out.reduction == Reduction::Mean
+        ? detail::label_weight_sum(labels, n, class_weight, params.ignore_index, num_threads)
+        : 1.0;
+    const double eps = params.label_smoothing;
+    const detail::CrossEntropyPolicy policy{eps, eps / static_cast<double>(c),
+                                            class_weight_total(class_weight, c)};
+    detail::softmax_label_loss(logits, labels, n, c, class_weight, params.ignore_index, policy,
+                               denom, out, num_threads);
+}
+
+/**
+ * Softmax focal loss with integer labels:  l_i = -alpha_y (1 - p_y)^gamma log p_y.
+ *
+ * logits: (n, c); labels: (n,) in [0, c) or == ignore_index; alpha: (c,) or null (no alpha).
+ * gamma = 0 gives cross_entropy_labels bit for bit. Mean divides by the number of non-ignored
+ * rows (0 if there are none).
+ */
+template <class T>
+void softmax_focal_loss(const T* logits, const index_t* labels, index_t n, index_t c,
+                        const T* alpha, double gamma, index_t ignore_index, LossOutput<T>& out,
+                        int num_threads) {
+    const double denom = out.reduction == Reduction::Mean
+        ? detail::label_weight_sum<T>(labels, n, nullptr, ignore_index, num_threads)
+        : 1.0;
+    detail::softmax_label_loss(logits, labels, n, c, alpha, ignore_index,
+                               detail::FocalPolicy{gamma}, denom, out, num_threads);
+}
+
+FASTLOSS_END_ISA_NAMESPACE
