@@ -18,6 +18,11 @@ namespace avx2 {
 KernelTable make_kernel_table();
 }
 #endif
+#ifdef FASTLOSS_HAVE_AVX512
+namespace avx512 {
+KernelTable make_kernel_table();
+}
+#endif
 
 namespace {
 
@@ -25,6 +30,18 @@ bool cpu_has_avx2() {
 #if defined(FASTLOSS_HAVE_AVX2) && (defined(__GNUC__) || defined(__clang__))
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return false;
+#endif
+}
+
+bool cpu_has_avx512() {
+#if defined(FASTLOSS_HAVE_AVX512) && (defined(__GNUC__) || defined(__clang__))
+    // libgcc also checks (XGETBV) that the OS saves the AVX-512 registers.
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("fma");
 #else
     return false;
 #endif
@@ -44,18 +61,30 @@ const KernelTable* avx2_table() {
 #endif
 }
 
+const KernelTable* avx512_table() {
+#ifdef FASTLOSS_HAVE_AVX512
+    static const KernelTable table = avx512::make_kernel_table();
+    return cpu_has_avx512() ? &table : nullptr;
+#else
+    return nullptr;
+#endif
+}
+
 const KernelTable* find_table(const std::string& name) {
     if (name == "baseline") return &baseline_table();
     if (name == "avx2") return avx2_table();
+    if (name == "avx512") return avx512_table();
     return nullptr;
 }
 
 const KernelTable* initial_table() {
-    // FASTLOSS_CPU_DISPATCH=baseline forces the portable path (used to test every path).
+    // FASTLOSS_CPU_DISPATCH=baseline|avx2|avx512 forces a path (used to test every path); a
+    // name this build or CPU cannot run falls through to the best available.
     const char* env = std::getenv("FASTLOSS_CPU_DISPATCH");
     if (env && *env) {
         if (const KernelTable* t = find_table(env)) return t;
     }
+    if (const KernelTable* t = avx512_table()) return t;
     if (const KernelTable* t = avx2_table()) return t;
     return &baseline_table();
 }
@@ -78,6 +107,7 @@ bool select_isa(const std::string& name) {
 std::vector<std::string> available_isas() {
     std::vector<std::string> names{"baseline"};
     if (avx2_table()) names.emplace_back("avx2");
+    if (avx512_table()) names.emplace_back("avx512");
     return names;
 }
 

@@ -53,7 +53,7 @@ struct KernelTable {
 
 /// The table in use (chosen on first call: FASTLOSS_CPU_DISPATCH, else the best the CPU runs).
 const KernelTable& kernel_table();
-/// Switches to the named instruction set ("baseline", "avx2"); false if not available here.
+/// Switches to the named instruction set ("baseline", "avx2", "avx512"); false if not available.
 bool select_isa(const std::string& name);
 /// The instruction sets this build has and this CPU can run, baseline first.
 std::vector<std::string> available_isas();
