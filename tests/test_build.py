@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata
+import inspect
 import os
 import pathlib
 import subprocess
@@ -31,6 +32,16 @@ def test_public_names_exported():
         base = name[: -len("_value_and_grad")]
         assert base in fastloss.__all__
         assert hasattr(fastloss.reference, base) and hasattr(fastloss.reference, name)
+
+
+def test_reference_has_the_same_signatures():
+    for name in [n for n in fastloss.__all__ if callable(getattr(fastloss, n))
+                 and hasattr(fastloss.reference, n)]:
+        public = inspect.signature(getattr(fastloss, name))
+        reference = inspect.signature(getattr(fastloss.reference, name))
+        assert list(public.parameters) == list(reference.parameters), name
+        for p, r in zip(public.parameters.values(), reference.parameters.values()):
+            assert (p.kind, p.default) == (r.kind, r.default), (name, p.name)
 
 
 def test_show_config(capsys):

@@ -19,7 +19,7 @@ py::tuple pointwise(const Array<T>& pred, const Array<T>& target,
                     const std::optional<Array<T>>& weight, const std::string& kind,
                     double threshold, const std::string& reduction, bool want_grad,
                     double grad_scale, const std::optional<Array<T>>& grad_output,
-                    int num_threads) {
+                    const std::optional<Array<T>>& grad_out, int num_threads) {
     require_same_shape(pred, "pred", target, "target");
     require_optional_shape(weight, "weight", pred, "pred");
     require_nonempty(pred, "pred");
@@ -29,7 +29,7 @@ py::tuple pointwise(const Array<T>& pred, const Array<T>& target,
     const T* w = data_or_null(weight);
     const index_t n = pred.size();
     return call_loss<T>(parse_reduction(reduction), shape_of(pred), shape_of(pred),
-                        GradRequest<T>{want_grad, grad_scale, grad_output}, num_threads, "target",
+                        GradRequest<T>{want_grad, grad_scale, grad_output, grad_out}, num_threads, "target",
                         [&](LossOutput<T>& out) {
                             kernels<T>().pointwise_regression(p, t, w, n, params, out, num_threads);
                             return Status::Ok;
@@ -38,7 +38,8 @@ py::tuple pointwise(const Array<T>& pred, const Array<T>& target,
 
 template <class T>
 py::tuple rse(const Array<T>& pred, const Array<T>& target, const std::optional<Array<T>>& weight,
-              bool want_grad, double grad_scale, int num_threads) {
+              bool want_grad, double grad_scale, const std::optional<Array<T>>& grad_out,
+              int num_threads) {
     require_same_shape(pred, "pred", target, "target");
     require_optional_shape(weight, "weight", pred, "pred");
     require_threads(num_threads);
@@ -51,7 +52,13 @@ py::tuple rse(const Array<T>& pred, const Array<T>& target, const std::optional<
     const index_t n = pred.size();
     py::object grad = py::none();
     T* g = nullptr;
-    if (want_grad) {
+    if (want_grad && grad_out) {
+        require_same_shape(pred, "pred", *grad_out, "grad_out");
+        if (!grad_out->writeable()) fail("grad_out: expected a writeable array");
+        Array<T> target_array = *grad_out;  // a new reference to the caller's array
+        g = target_array.mutable_data();
+        grad = target_array;
+    } else if (want_grad) {
         Array<T> grad_array(shape_of(pred));
         g = grad_array.mutable_data();
         grad = grad_array;
@@ -69,10 +76,11 @@ void define(py::module_& m) {
     m.def("pointwise_regression", &pointwise<T>, py::arg("pred").noconvert(),
           py::arg("target").noconvert(), py::arg("weight").noconvert(), py::arg("kind"),
           py::arg("threshold"), py::arg("reduction"), py::arg("want_grad"), py::arg("grad_scale"),
-          py::arg("grad_output").noconvert(), py::arg("num_threads"));
+          py::arg("grad_output").noconvert(), py::arg("grad_out").noconvert(),
+          py::arg("num_threads"));
     m.def("residual_standard_error", &rse<T>, py::arg("pred").noconvert(),
           py::arg("target").noconvert(), py::arg("weight").noconvert(), py::arg("want_grad"),
-          py::arg("grad_scale"), py::arg("num_threads"));
+          py::arg("grad_scale"), py::arg("grad_out").noconvert(), py::arg("num_threads"));
 }
 
 }  // namespace

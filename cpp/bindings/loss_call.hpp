@@ -10,13 +10,15 @@
 
 namespace fastloss::bind {
 
-/// How the caller wants the gradient: computed or not, and scaled by grad_output (a scalar,
-/// or an array shaped like the unreduced loss for reduction="none").
+/// How the caller wants the gradient: computed or not, scaled by grad_output (a scalar, or
+/// an array shaped like the unreduced loss for reduction="none"), written into a new array or
+/// into `out` (the caller's buffer: no allocation, no page faults).
 template <class T>
 struct GradRequest {
     bool want = false;
     double scale = 1.0;
     std::optional<Array<T>> per_item;
+    std::optional<Array<T>> out;
 };
 
 /**
@@ -44,7 +46,13 @@ py::tuple call_loss(Reduction reduction, const std::vector<py::ssize_t>& item_sh
         require_shape(*g.per_item, "grad_output", item_shape, "the unreduced loss");
         out.grad_per_item = g.per_item->data();
     }
-    if (g.want) {
+    if (g.want && g.out) {
+        require_shape(*g.out, "grad_out", grad_shape, "the gradient");
+        if (!g.out->writeable()) fail("grad_out: expected a writeable array");
+        Array<T> target = *g.out;  // a new reference to the caller's array
+        out.grad = target.mutable_data();
+        grad = target;
+    } else if (g.want) {
         Array<T> grad_array(grad_shape);
         out.grad = grad_array.mutable_data();
         grad = grad_array;

@@ -12,6 +12,7 @@ from ._docs import GRAD_NOTE, fill_doc
 from ._layout import ClassLayout
 from ._validation import (
     as_float_arrays,
+    check_grad_out,
     as_labels,
     broadcast_weight,
     check_nonempty,
@@ -46,7 +47,7 @@ def check_ignore_index(ignore_index: int) -> int:
 
 
 def _binary_cross_entropy(logits, targets, weight, pos_weight, alpha, reduction, grad_output,
-                          num_threads, want_grad):
+                          num_threads, want_grad, grad_out=None):
     check_reduction(reduction)
     a = check_alpha(alpha)
     (x, t, w, pw), dtype = as_float_arrays(logits=logits, targets=targets, weight=weight,
@@ -58,8 +59,9 @@ def _binary_cross_entropy(logits, targets, weight, pos_weight, alpha, reduction,
         cols = x.shape[-1] if x.ndim else 1
         pw = broadcast_weight(pw, (cols,), "pos_weight")
     scale, per_item = grad_output_args(grad_output, dtype, x.shape, reduction)
+    out = check_grad_out(grad_out, dtype, x.shape, (x, t, w, pw))
     value, grad = _core.binary_cross_entropy(x, t, w, pw, a, reduction, want_grad, scale,
-                                             per_item, resolve_threads(num_threads))
+                                             per_item, out, resolve_threads(num_threads))
     return finish(value, dtype, x.shape), finish(grad, dtype, x.shape)
 
 
@@ -129,7 +131,9 @@ def binary_cross_entropy_value_and_grad(logits: ArrayLike, targets: ArrayLike, *
                                         weight: ArrayLike | None = None,
                                         pos_weight: ArrayLike | None = None,
                                         alpha: float | None = None, reduction: str = "mean",
-                                        grad_output: Any = None, num_threads: int | None = None
+                                        grad_output: Any = None,
+                                        grad_out: np.ndarray | None = None,
+                                        num_threads: int | None = None
                                         ) -> tuple[Any, np.ndarray]:
     """:func:`binary_cross_entropy` and its gradient w.r.t. ``logits``, in one fused pass.
 
@@ -138,7 +142,7 @@ def binary_cross_entropy_value_and_grad(logits: ArrayLike, targets: ArrayLike, *
     <grad>
     """
     return _binary_cross_entropy(logits, targets, weight, pos_weight, alpha, reduction,
-                                 grad_output, num_threads, True)
+                                 grad_output, num_threads, True, grad_out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,7 +150,7 @@ def binary_cross_entropy_value_and_grad(logits: ArrayLike, targets: ArrayLike, *
 
 
 def _cross_entropy(logits, target, weight, ignore_index, label_smoothing, reduction, grad_output,
-                   num_threads, want_grad):
+                   num_threads, want_grad, grad_out=None):
     check_reduction(reduction)
     eps = check_number(label_smoothing, "label_smoothing", minimum=0.0, maximum=1.0)
     ignore = check_ignore_index(ignore_index)
@@ -159,16 +163,17 @@ def _cross_entropy(logits, target, weight, ignore_index, label_smoothing, reduct
     rows = layout.rows(x)
     scale, per_item = grad_output_args(grad_output, dtype, layout.item_shape, reduction)
     per_item = None if per_item is None else per_item.reshape(-1)
+    out = check_grad_out(grad_out, dtype, x.shape, (x, w, t))
     threads = resolve_threads(num_threads)
     if probs:
         check_same_shape(x, "logits", t, "labels_or_probs")
-        value, grad = _core.cross_entropy_probs(rows, layout.rows(t), w, eps, reduction,
-                                                want_grad, scale, per_item, threads)
+        value, grad = _core.cross_entropy_probs(rows, layout.rows(t), w, eps, reduction, want_grad,
+                                                scale, per_item, layout.rows_out(out), threads)
     else:
         labels = layout.check_items(as_labels(target, "labels_or_probs"), "labels_or_probs")
-        value, grad = _core.cross_entropy_labels(rows, labels, w, ignore, eps, reduction,
-                                                 want_grad, scale, per_item, threads)
-    return finish(layout.items(value), dtype), layout.from_rows(grad)
+        value, grad = _core.cross_entropy_labels(rows, labels, w, ignore, eps, reduction, want_grad,
+                                                 scale, per_item, layout.rows_out(out), threads)
+    return finish(layout.items(value), dtype), layout.from_rows(grad, out)
 
 
 _CE_PARAMS = """
@@ -248,8 +253,8 @@ def cross_entropy(logits: ArrayLike, labels_or_probs: ArrayLike, *,
 def cross_entropy_value_and_grad(logits: ArrayLike, labels_or_probs: ArrayLike, *,
                                  weight: ArrayLike | None = None, ignore_index: int = -100,
                                  label_smoothing: float = 0.0, reduction: str = "mean",
-                                 grad_output: Any = None, num_threads: int | None = None
-                                 ) -> tuple[Any, np.ndarray]:
+                                 grad_output: Any = None, grad_out: np.ndarray | None = None,
+                                 num_threads: int | None = None) -> tuple[Any, np.ndarray]:
     """:func:`cross_entropy` and its gradient w.r.t. ``logits``, in one fused pass.
 
     For integer labels, d l_i / d x_ic = a p_ic - b_c with a = (1 - eps) w_y + (eps / C) sum_k w_k
@@ -258,4 +263,4 @@ def cross_entropy_value_and_grad(logits: ArrayLike, labels_or_probs: ArrayLike, 
     <grad>
     """
     return _cross_entropy(logits, labels_or_probs, weight, ignore_index, label_smoothing,
-                          reduction, grad_output, num_threads, True)
+                          reduction, grad_output, num_threads, True, grad_out)

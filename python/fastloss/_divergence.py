@@ -11,6 +11,7 @@ from ._docs import GRAD_NOTE, fill_doc
 from ._layout import ClassLayout
 from ._validation import (
     as_float_arrays,
+    check_grad_out,
     check_nonempty,
     check_number,
     check_reduction,
@@ -23,7 +24,8 @@ from ._validation import (
 ArrayLike = Any
 
 
-def _kl(input, target, log_input, log_target, reduction, grad_output, num_threads, want_grad):
+def _kl(input, target, log_input, log_target, reduction, grad_output, num_threads, want_grad,
+        grad_out=None):
     check_reduction(reduction, ("none", "mean", "sum", "batchmean"))
     (q, p), dtype = as_float_arrays(input=input, target=target)
     check_same_shape(q, "input", p, "target")
@@ -31,8 +33,9 @@ def _kl(input, target, log_input, log_target, reduction, grad_output, num_thread
     denominator = float(q.shape[0] if (reduction == "batchmean" and q.ndim) else q.size)
     kernel_reduction = "mean" if reduction == "batchmean" else reduction
     scale, per_item = grad_output_args(grad_output, dtype, q.shape, reduction)
+    out = check_grad_out(grad_out, dtype, q.shape, (q, p))
     value, grad = _core.kl_divergence(q, p, bool(log_input), bool(log_target), kernel_reduction,
-                                      denominator, want_grad, scale, per_item,
+                                      denominator, want_grad, scale, per_item, out,
                                       resolve_threads(num_threads))
     return finish(value, dtype, q.shape), finish(grad, dtype, q.shape)
 
@@ -84,16 +87,18 @@ def kl_divergence(input: ArrayLike, target: ArrayLike, *, log_input: bool = Fals
 @fill_doc(grad=GRAD_NOTE)
 def kl_divergence_value_and_grad(input: ArrayLike, target: ArrayLike, *, log_input: bool = False,
                                  log_target: bool = False, reduction: str = "mean",
-                                 grad_output: Any = None, num_threads: int | None = None
-                                 ) -> tuple[Any, np.ndarray]:
+                                 grad_output: Any = None, grad_out: np.ndarray | None = None,
+                                 num_threads: int | None = None) -> tuple[Any, np.ndarray]:
     """:func:`kl_divergence` and its gradient w.r.t. ``input``, in one pass.
 
     <grad>
     """
-    return _kl(input, target, log_input, log_target, reduction, grad_output, num_threads, True)
+    return _kl(input, target, log_input, log_target, reduction, grad_output, num_threads, True,
+               grad_out)
 
 
-def _distillation(student, teacher, temperature, reduction, grad_output, num_threads, want_grad):
+def _distillation(student, teacher, temperature, reduction, grad_output, num_threads, want_grad,
+                  grad_out=None):
     check_reduction(reduction, ("none", "mean", "sum", "batchmean"))
     reduction = "mean" if reduction == "batchmean" else reduction
     temp = check_number(temperature, "temperature", minimum=0.0, strict=True)
@@ -102,9 +107,11 @@ def _distillation(student, teacher, temperature, reduction, grad_output, num_thr
     layout = ClassLayout(s, "student_logits")
     scale, per_item = grad_output_args(grad_output, dtype, layout.item_shape, reduction)
     per_item = None if per_item is None else per_item.reshape(-1)
+    out = check_grad_out(grad_out, dtype, s.shape, (s, t))
     value, grad = _core.distillation_kl(layout.rows(s), layout.rows(t), temp, reduction,
-                                        want_grad, scale, per_item, resolve_threads(num_threads))
-    return finish(layout.items(value), dtype), layout.from_rows(grad)
+                                        want_grad, scale, per_item, layout.rows_out(out),
+                                        resolve_threads(num_threads))
+    return finish(layout.items(value), dtype), layout.from_rows(grad, out)
 
 
 def distillation_kl(student_logits: ArrayLike, teacher_logits: ArrayLike, *,
@@ -152,11 +159,11 @@ def distillation_kl(student_logits: ArrayLike, teacher_logits: ArrayLike, *,
 @fill_doc(grad=GRAD_NOTE)
 def distillation_kl_value_and_grad(student_logits: ArrayLike, teacher_logits: ArrayLike, *,
                                    temperature: float = 1.0, reduction: str = "mean",
-                                   grad_output: Any = None, num_threads: int | None = None
-                                   ) -> tuple[Any, np.ndarray]:
+                                   grad_output: Any = None, grad_out: np.ndarray | None = None,
+                                   num_threads: int | None = None) -> tuple[Any, np.ndarray]:
     """:func:`distillation_kl` and its gradient w.r.t. ``student_logits``.
 
     <grad>
     """
     return _distillation(student_logits, teacher_logits, temperature, reduction, grad_output,
-                         num_threads, True)
+                         num_threads, True, grad_out)

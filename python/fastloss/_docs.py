@@ -24,4 +24,6 @@ GRAD_NOTE = """
     ``grad_output`` (a scalar, or an array shaped like the unreduced loss when
     ``reduction="none"``) scales the gradient as a vector-Jacobian product does: the gradient
     returned is that of ``sum(grad_output * loss)``. Returns ``(loss, grad)``; ``grad`` has the
-    shape and dtype of the differentiable input."""
+    shape and dtype of the differentiable input. ``grad_out``, an array of exactly that shape
+    and dtype (C-contiguous, not overlapping an input), receives the gradient in place and is
+    returned as ``grad``: a training loop that reuses it allocates nothing."""

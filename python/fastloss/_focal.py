@@ -12,6 +12,7 @@ from ._docs import GRAD_NOTE, fill_doc
 from ._layout import ClassLayout
 from ._validation import (
     as_float_arrays,
+    check_grad_out,
     as_labels,
     check_nonempty,
     check_number,
@@ -35,7 +36,8 @@ def _check_gamma(gamma: float) -> float:
     return check_number(gamma, "gamma", minimum=0.0)
 
 
-def _sigmoid_focal(logits, targets, alpha, gamma, reduction, grad_output, num_threads, want_grad):
+def _sigmoid_focal(logits, targets, alpha, gamma, reduction, grad_output, num_threads, want_grad,
+                   grad_out=None):
     check_reduction(reduction)
     a = check_alpha(alpha)
     g = _check_gamma(gamma)
@@ -43,7 +45,8 @@ def _sigmoid_focal(logits, targets, alpha, gamma, reduction, grad_output, num_th
     check_same_shape(x, "logits", t, "targets")
     check_nonempty(x, "logits")
     scale, per_item = grad_output_args(grad_output, dtype, x.shape, reduction)
-    value, grad = _core.sigmoid_focal_loss(x, t, a, g, reduction, want_grad, scale, per_item,
+    out = check_grad_out(grad_out, dtype, x.shape, (x, t))
+    value, grad = _core.sigmoid_focal_loss(x, t, a, g, reduction, want_grad, scale, per_item, out,
                                            resolve_threads(num_threads))
     return finish(value, dtype, x.shape), finish(grad, dtype, x.shape)
 
@@ -106,6 +109,7 @@ def sigmoid_focal_loss(logits: ArrayLike, targets: ArrayLike, *, alpha: float | 
 def sigmoid_focal_loss_value_and_grad(logits: ArrayLike, targets: ArrayLike, *,
                                       alpha: float | None = 0.25, gamma: float = 2.0,
                                       reduction: str = "mean", grad_output: Any = None,
+                                      grad_out: np.ndarray | None = None,
                                       num_threads: int | None = None) -> tuple[Any, np.ndarray]:
     """:func:`sigmoid_focal_loss` and its gradient w.r.t. ``logits``, in one fused pass.
 
@@ -114,11 +118,12 @@ def sigmoid_focal_loss_value_and_grad(logits: ArrayLike, targets: ArrayLike, *,
 
     <grad>
     """
-    return _sigmoid_focal(logits, targets, alpha, gamma, reduction, grad_output, num_threads, True)
+    return _sigmoid_focal(logits, targets, alpha, gamma, reduction, grad_output, num_threads, True,
+                          grad_out)
 
 
 def _softmax_focal(logits, labels, alpha, gamma, ignore_index, reduction, grad_output,
-                   num_threads, want_grad):
+                   num_threads, want_grad, grad_out=None):
     check_reduction(reduction)
     g = _check_gamma(gamma)
     ignore = check_ignore_index(ignore_index)
@@ -130,9 +135,11 @@ def _softmax_focal(logits, labels, alpha, gamma, ignore_index, reduction, grad_o
     y = layout.check_items(as_labels(labels), "labels")
     scale, per_item = grad_output_args(grad_output, dtype, layout.item_shape, reduction)
     per_item = None if per_item is None else per_item.reshape(-1)
+    out = check_grad_out(grad_out, dtype, x.shape, (x, a))
     value, grad = _core.softmax_focal_loss(layout.rows(x), y, a, g, ignore, reduction, want_grad,
-                                           scale, per_item, resolve_threads(num_threads))
-    return finish(layout.items(value), dtype), layout.from_rows(grad)
+                                           scale, per_item, layout.rows_out(out),
+                                           resolve_threads(num_threads))
+    return finish(layout.items(value), dtype), layout.from_rows(grad, out)
 
 
 @fill_doc(ref=_REFERENCE)
@@ -183,11 +190,11 @@ def softmax_focal_loss(logits: ArrayLike, labels: ArrayLike, *, alpha: ArrayLike
 def softmax_focal_loss_value_and_grad(logits: ArrayLike, labels: ArrayLike, *,
                                       alpha: ArrayLike | None = None, gamma: float = 2.0,
                                       ignore_index: int = -100, reduction: str = "mean",
-                                      grad_output: Any = None, num_threads: int | None = None
-                                      ) -> tuple[Any, np.ndarray]:
+                                      grad_output: Any = None, grad_out: np.ndarray | None = None,
+                                      num_threads: int | None = None) -> tuple[Any, np.ndarray]:
     """:func:`softmax_focal_loss` and its gradient w.r.t. ``logits``, in one fused pass.
 
     <grad>
     """
     return _softmax_focal(logits, labels, alpha, gamma, ignore_index, reduction, grad_output,
-                          num_threads, True)
+                          num_threads, True, grad_out)

@@ -34,14 +34,26 @@ class ClassLayout:
             return arr.reshape(-1, c)
         return np.ascontiguousarray(np.moveaxis(arr, 1, -1)).reshape(-1, c)
 
-    def from_rows(self, rows: np.ndarray | None) -> np.ndarray | None:
-        """(rows, C) back to the logits' layout (contiguous)."""
+    def rows_out(self, out: np.ndarray | None) -> np.ndarray | None:
+        """The caller's gradient buffer as (rows, C) for the kernel to write into, where the
+        layout allows (not for class axis 1 of 3+-D inputs: from_rows copies into it then)."""
+        if out is None or len(self.shape) > 2:
+            return None
+        return out.reshape(-1, self.n_classes)
+
+    def from_rows(self, rows: np.ndarray | None, out: np.ndarray | None = None
+                  ) -> np.ndarray | None:
+        """(rows, C) back to the logits' layout (contiguous), in `out` when given."""
         if rows is None:
             return None
         if len(self.shape) <= 2:
-            return rows.reshape(self.shape)
+            return out if out is not None else rows.reshape(self.shape)
         n, c, *spatial = self.shape
-        return np.ascontiguousarray(np.moveaxis(rows.reshape(n, *spatial, c), -1, 1))
+        back = np.moveaxis(rows.reshape(n, *spatial, c), -1, 1)
+        if out is not None:
+            np.copyto(out, back)
+            return out
+        return np.ascontiguousarray(back)
 
     def check_items(self, arr: np.ndarray, name: str) -> np.ndarray:
         """A per-item array (labels) of the layout's item shape, flattened to (rows,)."""

@@ -15,6 +15,7 @@ from . import _core
 from ._docs import GRAD_NOTE, fill_doc
 from ._validation import (
     as_float_arrays,
+    check_grad_out,
     broadcast_weight,
     check_nonempty,
     check_number,
@@ -41,15 +42,17 @@ _COMMON_PARAMS = """
 
 def _pointwise(kind: str, pred: ArrayLike, target: ArrayLike, weight: ArrayLike | None,
                threshold: float, reduction: str, grad_output: Any, num_threads: int | None,
-               want_grad: bool) -> tuple[Any, np.ndarray | None]:
+               want_grad: bool, grad_out: np.ndarray | None = None
+               ) -> tuple[Any, np.ndarray | None]:
     check_reduction(reduction)
     (p, t, w), dtype = as_float_arrays(pred=pred, target=target, weight=weight)
     check_same_shape(p, "pred", t, "target")
     check_nonempty(p, "pred")
     w = broadcast_weight(w, p.shape)
     scale, per_item = grad_output_args(grad_output, dtype, p.shape, reduction)
+    out = check_grad_out(grad_out, dtype, p.shape, (p, t, w))
     value, grad = _core.pointwise_regression(p, t, w, kind, threshold, reduction, want_grad,
-                                             scale, per_item, resolve_threads(num_threads))
+                                             scale, per_item, out, resolve_threads(num_threads))
     return finish(value, dtype, p.shape), finish(grad, dtype, p.shape)
 
 
@@ -93,12 +96,13 @@ def sse(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
 @fill_doc(grad=GRAD_NOTE)
 def sse_value_and_grad(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
                        reduction: str = "sum", grad_output: Any = None,
-                       num_threads: int | None = None) -> tuple[Any, np.ndarray]:
+                       grad_out: np.ndarray | None = None, num_threads: int | None = None) -> tuple[Any, np.ndarray]:
     """:func:`sse` and its gradient ``2 w (pred - target)`` w.r.t. ``pred``, in one pass.
 
     <grad>
     """
-    return _pointwise("squared", pred, target, weight, 0.0, reduction, grad_output, num_threads, True)
+    return _pointwise("squared", pred, target, weight, 0.0, reduction, grad_output, num_threads, True,
+                      grad_out)
 
 
 @fill_doc(params=_COMMON_PARAMS)
@@ -132,9 +136,10 @@ def mse(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
 
 def mse_value_and_grad(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
                        reduction: str = "mean", grad_output: Any = None,
-                       num_threads: int | None = None) -> tuple[Any, np.ndarray]:
+                       grad_out: np.ndarray | None = None, num_threads: int | None = None) -> tuple[Any, np.ndarray]:
     """:func:`mse` and its gradient w.r.t. ``pred`` (``2 w e / n`` for ``"mean"``)."""
-    return _pointwise("squared", pred, target, weight, 0.0, reduction, grad_output, num_threads, True)
+    return _pointwise("squared", pred, target, weight, 0.0, reduction, grad_output, num_threads, True,
+                      grad_out)
 
 
 @fill_doc(params=_COMMON_PARAMS)
@@ -164,9 +169,10 @@ def mae(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
 
 def mae_value_and_grad(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
                        reduction: str = "mean", grad_output: Any = None,
-                       num_threads: int | None = None) -> tuple[Any, np.ndarray]:
+                       grad_out: np.ndarray | None = None, num_threads: int | None = None) -> tuple[Any, np.ndarray]:
     """:func:`mae` and its gradient ``w sign(e)`` (divided by n for ``"mean"``)."""
-    return _pointwise("absolute", pred, target, weight, 0.0, reduction, grad_output, num_threads, True)
+    return _pointwise("absolute", pred, target, weight, 0.0, reduction, grad_output, num_threads, True,
+                      grad_out)
 
 
 def _check_delta(delta: float) -> float:
@@ -208,11 +214,13 @@ def huber_loss(pred: ArrayLike, target: ArrayLike, *, delta: float = 1.0,
 
 def huber_loss_value_and_grad(pred: ArrayLike, target: ArrayLike, *, delta: float = 1.0,
                               weight: ArrayLike | None = None, reduction: str = "mean",
-                              grad_output: Any = None, num_threads: int | None = None
+                              grad_output: Any = None, grad_out: np.ndarray | None = None,
+                              num_threads: int | None = None
                               ) -> tuple[Any, np.ndarray]:
     """:func:`huber_loss` and its gradient ``clip(e, -delta, delta)`` w.r.t. ``pred``."""
     d = _check_delta(delta)
-    return _pointwise("huber", pred, target, weight, d, reduction, grad_output, num_threads, True)
+    return _pointwise("huber", pred, target, weight, d, reduction, grad_output, num_threads, True,
+                      grad_out)
 
 
 @fill_doc(params=_COMMON_PARAMS)
@@ -246,15 +254,18 @@ def smooth_l1_loss(pred: ArrayLike, target: ArrayLike, *, beta: float = 1.0,
 
 def smooth_l1_loss_value_and_grad(pred: ArrayLike, target: ArrayLike, *, beta: float = 1.0,
                                   weight: ArrayLike | None = None, reduction: str = "mean",
-                                  grad_output: Any = None, num_threads: int | None = None
+                                  grad_output: Any = None, grad_out: np.ndarray | None = None,
+                              num_threads: int | None = None
                                   ) -> tuple[Any, np.ndarray]:
     """:func:`smooth_l1_loss` and its gradient (``e / beta`` inside, ``sign(e)`` outside)."""
     b = _check_beta(beta)
-    return _pointwise("smooth_l1", pred, target, weight, b, reduction, grad_output, num_threads, True)
+    return _pointwise("smooth_l1", pred, target, weight, b, reduction, grad_output, num_threads, True,
+                      grad_out)
 
 
 def _rse(pred: ArrayLike, target: ArrayLike, weight: ArrayLike | None, grad_output: Any,
-         num_threads: int | None, want_grad: bool) -> tuple[Any, np.ndarray | None]:
+         num_threads: int | None, want_grad: bool, grad_out: np.ndarray | None = None
+         ) -> tuple[Any, np.ndarray | None]:
     (p, t, w), dtype = as_float_arrays(pred=pred, target=target, weight=weight)
     check_same_shape(p, "pred", t, "target")
     if p.size <= 2:
@@ -263,7 +274,8 @@ def _rse(pred: ArrayLike, target: ArrayLike, weight: ArrayLike | None, grad_outp
         raise ValueError(msg)
     w = broadcast_weight(w, p.shape)
     scale = 1.0 if grad_output is None else check_number(grad_output, "grad_output")
-    value, grad = _core.residual_standard_error(p, t, w, want_grad, scale,
+    out = check_grad_out(grad_out, dtype, p.shape, (p, t, w))
+    value, grad = _core.residual_standard_error(p, t, w, want_grad, scale, out,
                                                 resolve_threads(num_threads))
     return finish(value, dtype, p.shape), finish(grad, dtype, p.shape)
 
@@ -301,7 +313,8 @@ def rse(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
 
 
 def rse_value_and_grad(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
-                       grad_output: float | None = None, num_threads: int | None = None
-                       ) -> tuple[Any, np.ndarray]:
+                       grad_output: float | None = None, grad_out: np.ndarray | None = None,
+                       num_threads: int | None = None) -> tuple[Any, np.ndarray]:
     """:func:`rse` and its gradient ``w e / ((n - 2) RSE)`` w.r.t. ``pred`` (0 where RSE = 0)."""
-    return _rse(pred, target, weight, grad_output, num_threads, True)
+    return _rse(pred, target, weight, grad_output, num_threads, True,
+                      grad_out)

@@ -153,6 +153,30 @@ def grad_output_args(grad_output: Any, dtype: np.dtype, loss_shape: tuple[int, .
     return 1.0, np.asarray(g, dtype=dtype, order="C")
 
 
+def check_grad_out(grad_out: Any, dtype: np.dtype, shape: tuple[int, ...],
+                   inputs: tuple[np.ndarray | None, ...]) -> np.ndarray | None:
+    """The caller's gradient buffer: exactly the gradient's dtype and shape, C-contiguous,
+    writeable, and not overlapping an input (kernels read inputs while writing it)."""
+    if grad_out is None:
+        return None
+    if not isinstance(grad_out, np.ndarray):
+        msg = f"grad_out: expected a NumPy array, got {type(grad_out).__name__}"
+        raise TypeError(msg)
+    if grad_out.dtype != dtype:
+        msg = f"grad_out: expected dtype {dtype} (the gradient's), got {grad_out.dtype}"
+        raise TypeError(msg)
+    if grad_out.shape != shape:
+        msg = f"grad_out: expected shape {shape} (the gradient's), got {grad_out.shape}"
+        raise ValueError(msg)
+    if not (grad_out.flags.c_contiguous and grad_out.flags.writeable):
+        msg = "grad_out: expected a writeable C-contiguous array"
+        raise ValueError(msg)
+    if any(a is not None and np.may_share_memory(grad_out, a) for a in inputs):
+        msg = "grad_out: must not share memory with an input"
+        raise ValueError(msg)
+    return grad_out
+
+
 def resolve_threads(num_threads: int | None) -> int:
     return _config.resolve_num_threads(num_threads)
 
@@ -162,6 +186,6 @@ def finish(value: Any, dtype: np.dtype, shape: tuple[int, ...] | None = None) ->
     (0-d inputs come back from the extension as shape (1,))."""
     if isinstance(value, float):
         return dtype.type(value)
-    if shape is not None and value is not None:
+    if shape is not None and value is not None and value.shape != shape:
         return value.reshape(shape)
     return value

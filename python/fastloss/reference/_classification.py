@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import (
+    deliver,
     f64,
     from_rows,
     grad_coef,
@@ -24,7 +25,7 @@ def _alpha_t(alpha, t):
 # ---- binary cross-entropy --------------------------------------------------------------------
 
 def binary_cross_entropy_value_and_grad(logits, targets, *, weight=None, pos_weight=None,
-                                        alpha=None, reduction="mean", grad_output=None,
+                                        alpha=None, reduction="mean", grad_output=None, grad_out=None,
                                         num_threads=None):
     x, t = f64(logits), f64(targets)
     w = np.ones_like(x) if weight is None else np.broadcast_to(f64(weight), x.shape)
@@ -33,7 +34,7 @@ def binary_cross_entropy_value_and_grad(logits, targets, *, weight=None, pos_wei
     per = scale * (pw * t * softplus(-x) + (1 - t) * softplus(x))
     dloss = scale * ((1 - t) * sigmoid(x) - pw * t * sigmoid(-x))
     coef = grad_coef(grad_output, reduction, x.shape, x.size)
-    return reduce(per, reduction, x.size), coef * dloss
+    return deliver(reduce(per, reduction, x.size), coef * dloss, grad_out)
 
 
 def binary_cross_entropy(logits, targets, *, weight=None, pos_weight=None, alpha=None,
@@ -46,7 +47,7 @@ def binary_cross_entropy(logits, targets, *, weight=None, pos_weight=None, alpha
 # ---- sigmoid focal (torchvision's formula) --------------------------------------------------
 
 def sigmoid_focal_loss_value_and_grad(logits, targets, *, alpha=0.25, gamma=2.0,
-                                      reduction="mean", grad_output=None, num_threads=None):
+                                      reduction="mean", grad_output=None, grad_out=None, num_threads=None):
     x, t = f64(logits), f64(targets)
     p, q = sigmoid(x), sigmoid(-x)
     ce = softplus(x) - x * t
@@ -59,7 +60,7 @@ def sigmoid_focal_loss_value_and_grad(logits, targets, *, alpha=0.25, gamma=2.0,
     per = at * ce * mod
     dloss = at * ((p - t) * mod + ce * dmod)
     coef = grad_coef(grad_output, reduction, x.shape, x.size)
-    return reduce(per, reduction, x.size), coef * dloss
+    return deliver(reduce(per, reduction, x.size), coef * dloss, grad_out)
 
 
 def sigmoid_focal_loss(logits, targets, *, alpha=0.25, gamma=2.0, reduction="mean",
@@ -71,7 +72,7 @@ def sigmoid_focal_loss(logits, targets, *, alpha=0.25, gamma=2.0, reduction="mea
 # ---- softmax cross-entropy (torch.nn.functional.cross_entropy) -------------------------------
 
 def cross_entropy_value_and_grad(logits, labels_or_probs, *, weight=None, ignore_index=-100,
-                                 label_smoothing=0.0, reduction="mean", grad_output=None,
+                                 label_smoothing=0.0, reduction="mean", grad_output=None, grad_out=None,
                                  num_threads=None):
     x = f64(logits)
     target = np.asarray(labels_or_probs)
@@ -102,7 +103,8 @@ def cross_entropy_value_and_grad(logits, labels_or_probs, *, weight=None, ignore
         denom = wy.sum()
     shape = item_shape(x.shape)
     coef = grad_coef(grad_output, reduction, shape, denom).reshape(-1, 1)
-    return reduce(per.reshape(shape), reduction, denom), from_rows(coef * drows, x.shape)
+    return deliver(reduce(per.reshape(shape), reduction, denom), from_rows(coef * drows, x.shape),
+                   grad_out)
 
 
 def cross_entropy(logits, labels_or_probs, *, weight=None, ignore_index=-100,
@@ -115,7 +117,7 @@ def cross_entropy(logits, labels_or_probs, *, weight=None, ignore_index=-100,
 # ---- softmax focal ---------------------------------------------------------------------------
 
 def softmax_focal_loss_value_and_grad(logits, labels, *, alpha=None, gamma=2.0,
-                                      ignore_index=-100, reduction="mean", grad_output=None,
+                                      ignore_index=-100, reduction="mean", grad_output=None, grad_out=None,
                                       num_threads=None):
     x = f64(logits)
     c = x.shape[0] if x.ndim == 1 else x.shape[1]
@@ -145,7 +147,8 @@ def softmax_focal_loss_value_and_grad(logits, labels, *, alpha=None, gamma=2.0,
     shape = item_shape(x.shape)
     denom = float(valid.sum())
     coef = grad_coef(grad_output, reduction, shape, denom).reshape(-1, 1)
-    return reduce(per.reshape(shape), reduction, denom), from_rows(coef * drows, x.shape)
+    return deliver(reduce(per.reshape(shape), reduction, denom), from_rows(coef * drows, x.shape),
+                   grad_out)
 
 
 def softmax_focal_loss(logits, labels, *, alpha=None, gamma=2.0, ignore_index=-100,
@@ -157,7 +160,7 @@ def softmax_focal_loss(logits, labels, *, alpha=None, gamma=2.0, ignore_index=-1
 # ---- KL divergence ---------------------------------------------------------------------------
 
 def kl_divergence_value_and_grad(input, target, *, log_input=False, log_target=False,
-                                 reduction="mean", grad_output=None, num_threads=None):
+                                 reduction="mean", grad_output=None, grad_out=None, num_threads=None):
     x, t = f64(input), f64(target)
     p = np.exp(t) if log_target else t
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -168,7 +171,7 @@ def kl_divergence_value_and_grad(input, target, *, log_input=False, log_target=F
     denom = (x.shape[0] if x.ndim else 1) if reduction == "batchmean" else x.size
     kind = "mean" if reduction == "batchmean" else reduction
     coef = grad_coef(grad_output, kind, x.shape, denom)
-    return reduce(per, kind, denom), coef * dloss
+    return deliver(reduce(per, kind, denom), coef * dloss, grad_out)
 
 
 def kl_divergence(input, target, *, log_input=False, log_target=False, reduction="mean",
@@ -180,7 +183,7 @@ def kl_divergence(input, target, *, log_input=False, log_target=False, reduction
 # ---- distillation ----------------------------------------------------------------------------
 
 def distillation_kl_value_and_grad(student_logits, teacher_logits, *, temperature=1.0,
-                                   reduction="mean", grad_output=None, num_threads=None):
+                                   reduction="mean", grad_output=None, grad_out=None, num_threads=None):
     s, t = f64(student_logits), f64(teacher_logits)
     kind = "mean" if reduction == "batchmean" else reduction
     temp = float(temperature)
@@ -191,7 +194,8 @@ def distillation_kl_value_and_grad(student_logits, teacher_logits, *, temperatur
     shape = item_shape(s.shape)
     denom = float(per.size)
     coef = grad_coef(grad_output, kind, shape, denom).reshape(-1, 1)
-    return reduce(per.reshape(shape), kind, denom), from_rows(coef * temp * (q - p), s.shape)
+    return deliver(reduce(per.reshape(shape), kind, denom),
+                   from_rows(coef * temp * (q - p), s.shape), grad_out)
 
 
 def distillation_kl(student_logits, teacher_logits, *, temperature=1.0, reduction="mean",

@@ -58,3 +58,11 @@ def softplus(x: np.ndarray) -> np.ndarray:
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     return np.exp(-np.logaddexp(0.0, -x))
+
+
+def deliver(value, grad: np.ndarray, grad_out: np.ndarray | None):
+    """(value, grad), the gradient written into the caller's buffer when one is given."""
+    if grad_out is None:
+        return value, grad
+    np.copyto(grad_out, grad)
+    return value, grad_out

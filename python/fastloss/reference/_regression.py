@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import f64, grad_coef, reduce
+from ._common import deliver, f64, grad_coef, reduce
 
 
 def _pointwise(loss_and_grad, pred, target, weight, reduction, grad_output):
@@ -43,27 +43,27 @@ def _smooth_l1(beta):
     return f
 
 
-def sse_value_and_grad(pred, target, *, weight=None, reduction="sum", grad_output=None,
+def sse_value_and_grad(pred, target, *, weight=None, reduction="sum", grad_output=None, grad_out=None,
                        num_threads=None):
-    return _pointwise(_squared, pred, target, weight, reduction, grad_output)
+    return deliver(*_pointwise(_squared, pred, target, weight, reduction, grad_output), grad_out)
 
 
 def sse(pred, target, *, weight=None, reduction="sum", num_threads=None):
     return sse_value_and_grad(pred, target, weight=weight, reduction=reduction)[0]
 
 
-def mse_value_and_grad(pred, target, *, weight=None, reduction="mean", grad_output=None,
+def mse_value_and_grad(pred, target, *, weight=None, reduction="mean", grad_output=None, grad_out=None,
                        num_threads=None):
-    return _pointwise(_squared, pred, target, weight, reduction, grad_output)
+    return deliver(*_pointwise(_squared, pred, target, weight, reduction, grad_output), grad_out)
 
 
 def mse(pred, target, *, weight=None, reduction="mean", num_threads=None):
     return mse_value_and_grad(pred, target, weight=weight, reduction=reduction)[0]
 
 
-def mae_value_and_grad(pred, target, *, weight=None, reduction="mean", grad_output=None,
+def mae_value_and_grad(pred, target, *, weight=None, reduction="mean", grad_output=None, grad_out=None,
                        num_threads=None):
-    return _pointwise(_absolute, pred, target, weight, reduction, grad_output)
+    return deliver(*_pointwise(_absolute, pred, target, weight, reduction, grad_output), grad_out)
 
 
 def mae(pred, target, *, weight=None, reduction="mean", num_threads=None):
@@ -71,8 +71,9 @@ def mae(pred, target, *, weight=None, reduction="mean", num_threads=None):
 
 
 def huber_loss_value_and_grad(pred, target, *, delta=1.0, weight=None, reduction="mean",
-                              grad_output=None, num_threads=None):
-    return _pointwise(_huber(delta), pred, target, weight, reduction, grad_output)
+                              grad_output=None, grad_out=None, num_threads=None):
+    return deliver(*_pointwise(_huber(delta), pred, target, weight, reduction, grad_output),
+                   grad_out)
 
 
 def huber_loss(pred, target, *, delta=1.0, weight=None, reduction="mean", num_threads=None):
@@ -81,8 +82,9 @@ def huber_loss(pred, target, *, delta=1.0, weight=None, reduction="mean", num_th
 
 
 def smooth_l1_loss_value_and_grad(pred, target, *, beta=1.0, weight=None, reduction="mean",
-                                  grad_output=None, num_threads=None):
-    return _pointwise(_smooth_l1(beta), pred, target, weight, reduction, grad_output)
+                                  grad_output=None, grad_out=None, num_threads=None):
+    return deliver(*_pointwise(_smooth_l1(beta), pred, target, weight, reduction, grad_output),
+                   grad_out)
 
 
 def smooth_l1_loss(pred, target, *, beta=1.0, weight=None, reduction="mean", num_threads=None):
@@ -90,7 +92,7 @@ def smooth_l1_loss(pred, target, *, beta=1.0, weight=None, reduction="mean", num
                                          reduction=reduction)[0]
 
 
-def rse_value_and_grad(pred, target, *, weight=None, grad_output=None, num_threads=None):
+def rse_value_and_grad(pred, target, *, weight=None, grad_output=None, grad_out=None, num_threads=None):
     p, t = f64(pred), f64(target)
     w = np.ones_like(p) if weight is None else np.broadcast_to(f64(weight), p.shape)
     e = p - t
@@ -98,7 +100,7 @@ def rse_value_and_grad(pred, target, *, weight=None, grad_output=None, num_threa
     value = np.sqrt((w * e * e).sum() / dof)
     g = 1.0 if grad_output is None else float(grad_output)
     grad = g * w * e / (dof * value) if value > 0 else np.zeros_like(p)
-    return np.float64(value), grad
+    return deliver(np.float64(value), grad, grad_out)
 
 
 def rse(pred, target, *, weight=None, num_threads=None):
