@@ -24,47 +24,60 @@ struct CrossEntropyParams {
 FASTLOSS_BEGIN_ISA_NAMESPACE
 namespace detail {
 
-/// m, R, k and log S of one row (see RowStats); e_out (C,) receives e_c when non-null.
 template <class T>
-inline RowStats row_softmax_stats(const T* x, index_t c, T* e_out) {
+FASTLOSS_NOINLINE T row_max(const T* __restrict x, index_t c) {
     T mx = x[0];
 #pragma omp simd reduction(max : mx)
     for (index_t j = 1; j < c; ++j) mx = x[j] > mx ? x[j] : mx;
+    return mx;
+}
+
+/// R and k of one row (see RowStats), storing e_c into e_out when StoreE.
+template <bool StoreE, class T>
+FASTLOSS_NOINLINE void row_exp_sums(const T* __restrict x, index_t c, T mx, T* __restrict e_out,
+                                    double* R_out, double* k_out) {
     double R = 0.0, k = 0.0;
-    if (e_out) {
 #pragma omp simd reduction(+ : R, k)
-        for (index_t j = 0; j < c; ++j) {
-            const T e = vm::exp(x[j] - mx);
-            e_out[j] = e;
-            const bool top = x[j] == mx;
-            R += top ? 0.0 : static_cast<double>(e);
-            k += top ? 1.0 : 0.0;
-        }
-    } else {
-#pragma omp simd reduction(+ : R, k)
-        for (index_t j = 0; j < c; ++j) {
-            const T e = vm::exp(x[j] - mx);
-            const bool top = x[j] == mx;
-            R += top ? 0.0 : static_cast<double>(e);
-            k += top ? 1.0 : 0.0;
-        }
+    for (index_t j = 0; j < c; ++j) {
+        const T e = vm::exp(x[j] - mx);
+        if constexpr (StoreE) e_out[j] = e;
+        R += x[j] == mx ? 0.0 : static_cast<double>(e);
+        k += x[j] == mx ? 1.0 : 0.0;
     }
+    *R_out = R;
+    *k_out = k;
+}
+
+/// m, R, k and log S of one row (see RowStats); e_out (C,) receives e_c when non-null.
+/// The loops are named functions, not lambda bodies, so that they vectorise (common/isa.hpp).
+template <class T>
+inline RowStats row_softmax_stats(const T* x, index_t c, T* e_out) {
+    const T mx = row_max(x, c);
     RowStats s{};
+    if (e_out) row_exp_sums<true>(x, c, mx, e_out, &s.R, &s.k);
+    else row_exp_sums<false>(x, c, mx, e_out, &s.R, &s.k);
     s.m = static_cast<double>(mx);
-    s.R = R;
-    s.k = k;
-    s.log_S = std::log1p((k - 1.0) + R);
+    s.log_S = std::log1p((s.k - 1.0) + s.R);
     return s;
 }
 
 /// sum_c w_c (m - x_c): the smoothing term of cross-entropy.
 template <bool HasWeight, class T>
-inline double row_smoothing_sum(const T* x, index_t c, const T* w, double m) {
+FASTLOSS_NOINLINE double row_smoothing_sum(const T* __restrict x, index_t c,
+                                           const T* __restrict w, double m) {
     double sw = 0.0;
 #pragma omp simd reduction(+ : sw)
     for (index_t j = 0; j < c; ++j)
         sw += static_cast<double>(class_weight_at<HasWeight>(w, j)) * (m - static_cast<double>(x[j]));
     return sw;
+}
+
+/// g_j = ca g_j - cb w_j (cb = 0: no smoothing term), in place over e_j.
+template <bool HasWeight, class T>
+FASTLOSS_NOINLINE void row_scale_grad(T* __restrict g, index_t c, T ca, T cb,
+                                      const T* __restrict w) {
+#pragma omp simd
+    for (index_t j = 0; j < c; ++j) g[j] = ca * g[j] - cb * class_weight_at<HasWeight>(w, j);
 }
 
 /// Sum of the label weights of the rows that are not ignored (the Mean denominator).
@@ -126,20 +139,39 @@ void softmax_label_rows(const T* logits, const index_t* labels, index_t n, index
             if (!g) continue;
             const double ci = coef.at(i);
             const T ca = static_cast<T>(ci * t.a / s.S());
-            if (smooth != 0.0) {
-                const T cb = static_cast<T>(ci * smooth);
-#pragma omp simd
-                for (index_t j = 0; j < c; ++j)
-                    g[j] = ca * g[j] - cb * class_weight_at<HasWeight>(weight, j);
-            } else {
-#pragma omp simd
-                for (index_t j = 0; j < c; ++j) g[j] = ca * g[j];
-            }
+            if (smooth != 0.0)
+                row_scale_grad<HasWeight>(g, c, ca, static_cast<T>(ci * smooth), weight);
+            else
+                row_scale_grad<false>(g, c, ca, T(0), weight);
             g[y] -= static_cast<T>(ci * t.d);
         }
         return acc;
     });
     store_total(out, sum, denom);
+}
+
+template <bool HasWeight, class T>
+FASTLOSS_NOINLINE void probs_row_sums(const T* __restrict x, const T* __restrict t,
+                                      const T* __restrict w, index_t c, double eps,
+                                      double uniform, double m, double* A_out, double* B_out) {
+    double A = 0.0, B = 0.0;
+#pragma omp simd reduction(+ : A, B)
+    for (index_t j = 0; j < c; ++j) {
+        const double wt = static_cast<double>(class_weight_at<HasWeight>(w, j)) *
+                          ((1.0 - eps) * static_cast<double>(t[j]) + uniform);
+        A += wt;
+        B += wt * (m - static_cast<double>(x[j]));
+    }
+    *A_out = A;
+    *B_out = B;
+}
+
+/// g_j = ca e_j - w_j (c1 t_j + c0), in place over e_j.
+template <bool HasWeight, class T>
+FASTLOSS_NOINLINE void probs_row_grad(T* __restrict g, const T* __restrict t,
+                                      const T* __restrict w, index_t c, T ca, T c1, T c0) {
+#pragma omp simd
+    for (index_t j = 0; j < c; ++j) g[j] = ca * g[j] - class_weight_at<HasWeight>(w, j) * (c1 * t[j] + c0);
 }
 
 template <bool HasWeight, class T>
@@ -158,25 +190,16 @@ void cross_entropy_probs_impl(const T* logits, const T* targets, index_t n, inde
             const T* t = targets + i * c;
             T* g = grad ? grad + i * c : nullptr;
             const detail::RowStats s = detail::row_softmax_stats(x, c, g);
-            double A = 0.0, B = 0.0;  // sum_c w_c t'_c  and  sum_c w_c t'_c (m - x_c)
-#pragma omp simd reduction(+ : A, B)
-            for (index_t j = 0; j < c; ++j) {
-                const double wt = static_cast<double>(class_weight_at<HasWeight>(class_weight, j)) *
-                                  ((1.0 - eps) * static_cast<double>(t[j]) + uniform);
-                A += wt;
-                B += wt * (s.m - static_cast<double>(x[j]));
-            }
+            double A, B;  // sum_c w_c t'_c  and  sum_c w_c t'_c (m - x_c)
+            probs_row_sums<HasWeight>(x, t, class_weight, c, eps, uniform, s.m, &A, &B);
             const double loss = A * s.log_S + B;
             acc += loss;
             if (per_item) per_item[i] = static_cast<T>(loss);
             if (g) {
                 const double ci = coef.at(i);
-                const T ca = static_cast<T>(ci * A / s.S());
-                const T c1 = static_cast<T>(ci * (1.0 - eps));
-                const T c0 = static_cast<T>(ci * uniform);
-#pragma omp simd
-                for (index_t j = 0; j < c; ++j)
-                    g[j] = ca * g[j] - class_weight_at<HasWeight>(class_weight, j) * (c1 * t[j] + c0);
+                probs_row_grad<HasWeight>(g, t, class_weight, c, static_cast<T>(ci * A / s.S()),
+                                          static_cast<T>(ci * (1.0 - eps)),
+                                          static_cast<T>(ci * uniform));
             }
         }
         return acc;
@@ -202,11 +225,48 @@ void cross_entropy_probs(const T* logits, const T* targets, index_t n, index_t c
     });
 }
 
+namespace detail {
+
+/// Sums of one row of the distillation loss: Sa = sum e^za, Sb = sum e^zb, D = sum e^zb (zb - za),
+/// with za = (s - ms) / T, zb = (t - mt) / T.
+struct DistillSums {
+    double Sa, Sb, D;
+};
+
+template <class T>
+FASTLOSS_NOINLINE DistillSums distill_row_sums(const T* __restrict s, const T* __restrict t,
+                                               index_t c, T ms, T mt, T inv_t) {
+    double Sa = 0.0, Sb = 0.0, D = 0.0;
+#pragma omp simd reduction(+ : Sa, Sb, D)
+    for (index_t j = 0; j < c; ++j) {
+        const T za = (s[j] - ms) * inv_t;
+        const T zb = (t[j] - mt) * inv_t;
+        const T eb = vm::exp(zb);
+        Sa += static_cast<double>(vm::exp(za));
+        Sb += static_cast<double>(eb);
+        D += static_cast<double>(eb) * (static_cast<double>(zb) - static_cast<double>(za));
+    }
+    return DistillSums{Sa, Sb, D};
+}
+
+/// g_j = ca e^za_j - cb e^zb_j.
+template <class T>
+FASTLOSS_NOINLINE void distill_row_grad(const T* __restrict s, const T* __restrict t, index_t c,
+                                        T ms, T mt, T inv_t, T ca, T cb, T* __restrict g) {
+#pragma omp simd
+    for (index_t j = 0; j < c; ++j)
+        g[j] = ca * vm::exp((s[j] - ms) * inv_t) - cb * vm::exp((t[j] - mt) * inv_t);
+}
+
+}  // namespace detail
+
 /**
  * Knowledge-distillation KL (Hinton et al. 2015), per row:
  *   l_i = T^2 KL(softmax(t_i / T) || softmax(s_i / T)),   d l_i / d s_ij = T (q_ij - p_ij).
  *
  * student, teacher: (n, c) logits; temperature T > 0. Mean divides by n (the batch mean).
+ * The row loops are named functions (not lambda bodies) so that they vectorise: see
+ * common/isa.hpp, FASTLOSS_NOINLINE.
  */
 template <class T>
 void distillation_kl(const T* student, const T* teacher, index_t n, index_t c,
@@ -221,35 +281,17 @@ void distillation_kl(const T* student, const T* teacher, index_t n, index_t c,
         for (index_t i = b; i < e; ++i) {
             const T* s = student + i * c;
             const T* t = teacher + i * c;
-            T ms = s[0], mt = t[0];
-#pragma omp simd reduction(max : ms, mt)
-            for (index_t j = 1; j < c; ++j) {
-                ms = s[j] > ms ? s[j] : ms;
-                mt = t[j] > mt ? t[j] : mt;
-            }
-            double Sa = 0.0, Sb = 0.0, D = 0.0;  // D = sum_c e^b_c (b_c - a_c), shifted
-#pragma omp simd reduction(+ : Sa, Sb, D)
-            for (index_t j = 0; j < c; ++j) {
-                const T za = (s[j] - ms) * inv_t;
-                const T zb = (t[j] - mt) * inv_t;
-                const T ea = vm::exp(za);
-                const T eb = vm::exp(zb);
-                Sa += static_cast<double>(ea);
-                Sb += static_cast<double>(eb);
-                D += static_cast<double>(eb) * (static_cast<double>(zb) - static_cast<double>(za));
-            }
+            const T ms = detail::row_max(s, c);
+            const T mt = detail::row_max(t, c);
+            const detail::DistillSums r = detail::distill_row_sums(s, t, c, ms, mt, inv_t);
             // sum_c p_c (log p_c - log q_c) = D / Sb - log Sb + log Sa
-            const double loss = t2 * (D / Sb - std::log(Sb) + std::log(Sa));
+            const double loss = t2 * (r.D / r.Sb - std::log(r.Sb) + std::log(r.Sa));
             acc += loss;
             if (per_item) per_item[i] = static_cast<T>(loss);
             if (grad) {
-                T* g = grad + i * c;
                 const double ci = coef.at(i) * temperature;
-                const T ca = static_cast<T>(ci / Sa);
-                const T cb = static_cast<T>(ci / Sb);
-#pragma omp simd
-                for (index_t j = 0; j < c; ++j)
-                    g[j] = ca * vm::exp((s[j] - ms) * inv_t) - cb * vm::exp((t[j] - mt) * inv_t);
+                detail::distill_row_grad(s, t, c, ms, mt, inv_t, static_cast<T>(ci / r.Sa),
+                                         static_cast<T>(ci / r.Sb), grad + i * c);
             }
         }
         return acc;

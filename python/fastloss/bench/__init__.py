@@ -1,0 +1,1 @@
+"""Benchmarks of fastloss (run `python -m fastloss.bench --help`)."""

@@ -1,0 +1,128 @@
+"""Timing harness shared by `python -m fastloss.bench` and the scripts in bench/.
+
+Warm-up runs, then timed runs; medians and interquartile ranges; peak memory of one call
+measured in a fresh process; a Markdown table for people and JSON for machines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass
+class Timing:
+    median_ms: float
+    iqr_ms: float
+    runs: int
+
+
+def time_call(fn: Callable[[], object], *, repeat: int = 7, warmup: int = 2,
+              min_seconds: float = 0.0) -> Timing:
+    """Median and IQR (ms) of `repeat` calls after `warmup` untimed ones."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    start = time.perf_counter()
+    while len(times) < repeat or time.perf_counter() - start < min_seconds:
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    q1, med, q3 = np.percentile(np.array(times) * 1e3, [25, 50, 75])
+    return Timing(float(med), float(q3 - q1), len(times))
+
+
+def peak_memory_mib(setup: str, call: str) -> float | None:
+    """Extra peak resident memory (MiB) of running `call` once, after `setup`, in a fresh
+    Python process (Linux/macOS; None where getrusage is unavailable or the run fails)."""
+    code = textwrap.dedent(f"""
+        import resource, sys
+        {setup}
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        {call}
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+        print((after - before) * scale / 2**20)
+    """)
+    try:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True, timeout=600)
+    except (subprocess.SubprocessError, OSError):
+        return None
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def machine_info() -> dict:
+    """What a reader needs to interpret the numbers."""
+    import fastloss
+    from fastloss import _core
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    commit = ""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, check=True).stdout.strip()
+    except (subprocess.SubprocessError, OSError):
+        pass
+    return {
+        "fastloss": fastloss.__version__,
+        "commit": commit,
+        "isa": _core.current_isa(),
+        "openmp": fastloss.has_openmp(),
+        "threads": fastloss.get_num_threads(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+    }
+
+
+@dataclass
+class Report:
+    """Rows of results, printed as Markdown and optionally saved as JSON."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[object]] = field(default_factory=list)
+
+    def add(self, *row: object) -> None:
+        self.rows.append(list(row))
+
+    def markdown(self) -> str:
+        def fmt(v: object) -> str:
+            if v is None:
+                return "-"
+            if isinstance(v, float):
+                return f"{v:.3g}" if abs(v) < 100 else f"{v:.0f}"
+            return str(v)
+
+        lines = [f"| {' | '.join(self.columns)} |", f"|{'|'.join('---' for _ in self.columns)}|"]
+        lines += [f"| {' | '.join(fmt(v) for v in row)} |" for row in self.rows]
+        return "\n".join(lines)
+
+    def save(self, path: str, info: dict) -> None:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(path, "w") as f:
+            json.dump({"title": self.title, "machine": info, "columns": self.columns,
+                       "rows": self.rows}, f, indent=1, default=lambda o: asdict(o))
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None or b == 0 else a / b

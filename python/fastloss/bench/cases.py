@@ -1,0 +1,142 @@
+"""The losses `python -m fastloss.bench` times: fastloss, the NumPy reference, and PyTorch.
+
+Each case builds its inputs once (fixed seed) and gives three forward+gradient callables:
+fastloss's fused kernel, the NumPy reference, and the closest PyTorch formulation (autograd
+backward), or None where torch is not installed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+
+import fastloss
+from fastloss import reference as ref
+
+Call = Callable[[], object]
+
+
+@dataclass
+class Case:
+    loss: str
+    shape: str
+    native: Call
+    reference: Call
+    torch: Optional[Call]
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+def _torch_fwd_bwd(torch, make_loss: Callable, x: np.ndarray) -> Call:
+    """A callable running make_loss(leaf).backward() on a fresh leaf tensor of x."""
+    xt = torch.from_numpy(x)
+
+    def run():
+        leaf = xt.detach().requires_grad_()
+        make_loss(leaf).backward()
+        return leaf.grad
+
+    return run
+
+
+def regression_cases(rng, n: int, dtype) -> list[Case]:
+    torch = _torch()
+    pred = rng.normal(size=n).astype(dtype)
+    target = rng.normal(size=n).astype(dtype)
+    cases = []
+    for name, kw, tname, tkw in [("mse", {}, "mse_loss", {}), ("mae", {}, "l1_loss", {}),
+                                 ("huber_loss", {"delta": 0.5}, "huber_loss", {"delta": 0.5}),
+                                 ("smooth_l1_loss", {"beta": 0.5}, "smooth_l1_loss", {"beta": 0.5})]:
+        t_call = None
+        if torch is not None:
+            tt = torch.from_numpy(target)
+            fn = getattr(torch.nn.functional, tname)
+            t_call = _torch_fwd_bwd(torch, lambda p, fn=fn, tkw=tkw: fn(p, tt, **tkw), pred)
+        cases.append(Case(
+            name, f"{n}",
+            lambda name=name, kw=kw: getattr(fastloss, name + "_value_and_grad")(pred, target, **kw),
+            lambda name=name, kw=kw: getattr(ref, name + "_value_and_grad")(pred, target, **kw),
+            t_call))
+    return cases
+
+
+def classification_cases(rng, rows: int, classes: int, dtype) -> list[Case]:
+    torch = _torch()
+    F = torch.nn.functional if torch is not None else None
+    logits = (2 * rng.normal(size=(rows, classes))).astype(dtype)
+    labels = rng.integers(0, classes, size=rows)
+    targets = (rng.random((rows, classes)) < 0.2).astype(dtype)
+    teacher = rng.normal(size=(rows, classes)).astype(dtype)
+    q = rng.random((rows, classes)).astype(dtype) + np.asarray(0.01, dtype)
+    q /= q.sum(1, keepdims=True)
+    p = rng.random((rows, classes)).astype(dtype) + np.asarray(0.01, dtype)
+    p /= p.sum(1, keepdims=True)
+    log_q = np.log(q)
+    shape = f"{rows}x{classes}"
+    cases = []
+
+    def add(loss, native, reference, torch_loss, x):
+        t_call = None if torch is None else _torch_fwd_bwd(torch, torch_loss, x)
+        cases.append(Case(loss, shape, native, reference, t_call))
+
+    if torch is not None:
+        yt, tt, teach = torch.from_numpy(labels), torch.from_numpy(targets), torch.from_numpy(teacher)
+        pt = torch.from_numpy(p)
+
+        def tv_focal(x):  # torchvision.ops.sigmoid_focal_loss, alpha 0.25, gamma 2, mean
+            prob = torch.sigmoid(x)
+            ce = F.binary_cross_entropy_with_logits(x, tt, reduction="none")
+            p_t = prob * tt + (1 - prob) * (1 - tt)
+            return ((0.25 * tt + 0.75 * (1 - tt)) * ce * (1 - p_t) ** 2).mean()
+
+        def softmax_focal(x):
+            logp = torch.log_softmax(x, 1).gather(1, yt[:, None])[:, 0]
+            return (-(1 - logp.exp()) ** 2 * logp).mean()
+
+        def distill(x):
+            return F.kl_div(torch.log_softmax(x / 2, 1), torch.log_softmax(teach / 2, 1),
+                            reduction="batchmean", log_target=True) * 4
+    else:
+        yt = tt = pt = None
+        tv_focal = softmax_focal = distill = None
+
+    add("cross_entropy", lambda: fastloss.cross_entropy_value_and_grad(logits, labels),
+        lambda: ref.cross_entropy_value_and_grad(logits, labels),
+        (lambda x: F.cross_entropy(x, yt)) if torch else None, logits)
+    add("binary_cross_entropy", lambda: fastloss.binary_cross_entropy_value_and_grad(logits, targets),
+        lambda: ref.binary_cross_entropy_value_and_grad(logits, targets),
+        (lambda x: F.binary_cross_entropy_with_logits(x, tt)) if torch else None, logits)
+    add("sigmoid_focal_loss", lambda: fastloss.sigmoid_focal_loss_value_and_grad(logits, targets),
+        lambda: ref.sigmoid_focal_loss_value_and_grad(logits, targets), tv_focal, logits)
+    add("softmax_focal_loss", lambda: fastloss.softmax_focal_loss_value_and_grad(logits, labels),
+        lambda: ref.softmax_focal_loss_value_and_grad(logits, labels), softmax_focal, logits)
+    add("kl_divergence", lambda: fastloss.kl_divergence_value_and_grad(
+            log_q, p, log_input=True, reduction="batchmean"),
+        lambda: ref.kl_divergence_value_and_grad(log_q, p, log_input=True, reduction="batchmean"),
+        (lambda x: F.kl_div(x, pt, reduction="batchmean")) if torch else None, log_q)
+    add("distillation_kl", lambda: fastloss.distillation_kl_value_and_grad(
+            logits, teacher, temperature=2.0),
+        lambda: ref.distillation_kl_value_and_grad(logits, teacher, temperature=2.0),
+        distill, logits)
+    return cases
+
+
+SIZES = {
+    # name: (regression elements, classification rows, classes)
+    "short": (1_000_000, 20_000, 100),
+    "large": (20_000_000, 200_000, 100),
+}
+
+
+def all_cases(size: str, dtype, seed: int = 0) -> list[Case]:
+    rng = np.random.default_rng(seed)
+    n, rows, classes = SIZES[size]
+    return regression_cases(rng, n, dtype) + classification_cases(rng, rows, classes, dtype)
