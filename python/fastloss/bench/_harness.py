@@ -41,18 +41,47 @@ def time_call(fn: Callable[[], object], *, repeat: int = 7, warmup: int = 2,
     return Timing(float(med), float(q3 - q1), len(times))
 
 
+_PEAK_PROBE = """
+import os, resource, sys
+
+def _current_and_reset():
+    # Linux: reset the high-water mark (VmHWM) to the current RSS, so the next reading is the
+    # peak of what follows only. Elsewhere ru_maxrss is a lifetime peak: an upper bound.
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return _status("VmRSS")
+    except OSError:
+        scale = 1 if sys.platform == "darwin" else 1024
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+def _peak():
+    try:
+        return _status("VmHWM")
+    except OSError:
+        scale = 1 if sys.platform == "darwin" else 1024
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+def _status(key):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    raise OSError(key)
+"""
+
+
 def peak_memory_mib(setup: str, call: str) -> float | None:
     """Extra peak resident memory (MiB) of running `call` once, after `setup`, in a fresh
-    Python process (Linux/macOS; None where getrusage is unavailable or the run fails)."""
-    code = textwrap.dedent(f"""
-        import resource, sys
-        {setup}
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        {call}
-        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
-        print((after - before) * scale / 2**20)
-    """)
+    Python process: the peak during the call minus the resident memory before it.
+    None where the measurement fails."""
+    code = "\n".join([
+        _PEAK_PROBE,
+        textwrap.dedent(setup),
+        "before = _current_and_reset()",
+        textwrap.dedent(call),
+        "print((_peak() - before) / 2**20)",
+    ])
     try:
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              check=True, timeout=600)

@@ -1,0 +1,121 @@
+"""Side-by-side benchmark of the classification targets of the foundation issue.
+
+    python -m bench.bench_classification [--repeat 9] [--threads N] [--quick] [--json PATH]
+
+For each case, in one run: fastloss forward+gradient (a fresh gradient array, and reusing
+one via grad_out), PyTorch 2.13 CPU forward+backward (autograd), and the memory floor: the
+time np.copyto takes to copy the logits. Ratios: torch / fastloss (higher is better) and
+fastloss / copy (1 is the floor). Peak memory: extra resident memory of one call, each library
+in a fresh process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+import fastloss
+from fastloss.bench._harness import Report, machine_info, peak_memory_mib, ratio, time_call
+
+CASES = {
+    # name: (rows, classes, loss); logits float32, mean reduction
+    "cross_entropy 32768x1000": (32768, 1000, "ce"),
+    "cross_entropy 2097152x10": (2097152, 10, "ce"),
+    "sigmoid_focal 200000x80": (200000, 80, "focal"),
+}
+
+SETUP = """
+import numpy as np
+rng = np.random.default_rng(0)
+x = rng.standard_normal(({rows}, {classes}), dtype=np.float32)
+y = rng.integers(0, {classes}, size={rows})
+t = (rng.random(({rows}, {classes}), dtype=np.float32) < 0.05).astype(np.float32)
+"""
+
+FASTLOSS_CALL = {
+    "ce": "fastloss.cross_entropy_value_and_grad(x, y)",
+    "focal": "fastloss.sigmoid_focal_loss_value_and_grad(x, t, alpha=0.25, gamma=2.0)",
+}
+
+TORCH_SETUP = """
+import torch
+import torch.nn.functional as F
+xt, yt, tt = torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(t)
+
+def torch_ce():
+    leaf = xt.detach().requires_grad_()
+    F.cross_entropy(leaf, yt).backward()
+    return leaf.grad
+
+def torch_focal():  # torchvision.ops.sigmoid_focal_loss, alpha 0.25, gamma 2, mean
+    leaf = xt.detach().requires_grad_()
+    p = torch.sigmoid(leaf)
+    ce = F.binary_cross_entropy_with_logits(leaf, tt, reduction="none")
+    p_t = p * tt + (1 - p) * (1 - tt)
+    loss = (0.25 * tt + 0.75 * (1 - tt)) * ce * (1 - p_t) ** 2
+    loss.mean().backward()
+    return leaf.grad
+"""
+
+
+def main(argv=None) -> Report:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--quick", action="store_true", help="skip the peak-memory runs")
+    parser.add_argument("--json", default=os.path.join("bench", "results", "classification.json"))
+    args = parser.parse_args(argv)
+    if args.threads:
+        fastloss.set_num_threads(args.threads)
+    threads = fastloss.get_num_threads()
+    try:
+        import torch
+
+        torch.set_num_threads(threads)
+    except ImportError:
+        torch = None
+    info = machine_info()
+    info["torch"] = getattr(torch, "__version__", None)
+    print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()), flush=True)
+
+    report = Report("classification: fastloss vs torch vs memory floor",
+                    ["case", "fastloss ms", "fastloss grad_out ms", "torch ms", "copy ms",
+                     "torch / fastloss", "fastloss / copy", "grad_out / copy",
+                     "fastloss peak MiB", "torch peak MiB"])
+    for name, (rows, classes, loss) in CASES.items():
+        ns: dict = {"fastloss": fastloss}
+        exec(SETUP.format(rows=rows, classes=classes), ns)
+        call = FASTLOSS_CALL[loss]
+        native = time_call(lambda: eval(call, ns), repeat=args.repeat).median_ms
+        grad = np.empty_like(ns["x"])
+        ns["grad"] = grad
+        call_out = call[:-1] + ", grad_out=grad)"
+        reused = time_call(lambda: eval(call_out, ns), repeat=args.repeat).median_ms
+        dst = np.empty_like(ns["x"])
+        copy = time_call(lambda: np.copyto(dst, ns["x"]), repeat=args.repeat).median_ms
+        torch_ms = torch_peak = None
+        if torch is not None:
+            exec(TORCH_SETUP, ns)
+            torch_ms = time_call(ns["torch_" + loss], repeat=args.repeat).median_ms
+        native_peak = None
+        if not args.quick:
+            setup = SETUP.format(rows=rows, classes=classes)
+            native_peak = peak_memory_mib("import fastloss" + setup, call)
+            if torch is not None:
+                torch_peak = peak_memory_mib(setup + TORCH_SETUP + f"\ntorch.set_num_threads({threads})",
+                                             f"torch_{loss}()")
+        report.add(name, native, reused, torch_ms, copy, ratio(torch_ms, native),
+                   ratio(native, copy), ratio(reused, copy), native_peak, torch_peak)
+        print(f"  {name} done", flush=True)
+    print()
+    print(report.markdown())
+    report.save(args.json, info)
+    return report
+
+
+if __name__ == "__main__":
+    sys.exit(main() and 0)
