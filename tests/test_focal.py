@@ -11,7 +11,8 @@ from fastloss import reference as ref
 from ._helpers import ELEMENTWISE_SHAPES, assert_close, check_grad
 from .test_classification import CLASS_SHAPES, labels_for
 
-GAMMAS = [0.0, 0.5, 1.0, 2.0, 5.0]
+# integers up to 4 take the multiply path for hard targets; 0.5 and 5 the exp(gamma log m) one
+GAMMAS = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0]
 
 
 def sigmoid(x):
@@ -23,9 +24,11 @@ def sigmoid(x):
 @pytest.mark.parametrize("shape", ELEMENTWISE_SHAPES)
 @pytest.mark.parametrize("alpha", [None, 0.25])
 @pytest.mark.parametrize("gamma", GAMMAS)
-def test_sigmoid_focal_matches_reference(shape, alpha, gamma, dtype, reduction, rng):
+@pytest.mark.parametrize("targets_kind", ["hard", "mixed"])  # hard-only tiles have their own loop
+def test_sigmoid_focal_matches_reference(shape, alpha, gamma, targets_kind, dtype, reduction, rng):
     logits = (3 * rng.normal(size=shape)).astype(dtype)
-    targets = rng.choice([0.0, 1.0, 0.2, 0.7], size=shape).astype(dtype)
+    choices = [0.0, 1.0] if targets_kind == "hard" else [0.0, 1.0, 0.2, 0.7]
+    targets = rng.choice(choices, size=shape).astype(dtype)
     kwargs = dict(alpha=alpha, gamma=gamma, reduction=reduction)
     value, grad = fastloss.sigmoid_focal_loss_value_and_grad(logits, targets, **kwargs)
     want_value, want_grad = ref.sigmoid_focal_loss_value_and_grad(logits, targets, **kwargs)

@@ -132,6 +132,73 @@ FASTLOSS_NOINLINE double focal_tile(const T* __restrict x, const T* __restrict t
     return bad;
 }
 
+/// Whether every target of the tile is exactly 0 or 1.
+template <class T>
+FASTLOSS_NOINLINE bool all_hard(const T* __restrict tg, index_t len) {
+    index_t soft = 0;
+#pragma omp simd reduction(+ : soft)
+    for (index_t j = 0; j < len; ++j) soft += (tg[j] != T(0)) & (tg[j] != T(1)) ? 1 : 0;
+    return soft == 0;
+}
+
+/// m^G for a small integer G, by multiplication.
+template <int G, class T>
+FASTLOSS_ALWAYS_INLINE T int_power(T m) {
+    T f = T(1);
+    for (int k = 0; k < G; ++k) f *= m;
+    return f;
+}
+
+/**
+ * focal_tile for tiles whose targets are all 0 or 1 (detection's usual case): then
+ * 1 - p_t is q (t = 1) or p (t = 0), log(1 - p_t) = -softplus(+-x) exactly, and no general
+ * log or division is needed. IntGamma >= 0: gamma is that integer and (1 - p_t)^gamma is a
+ * product; IntGamma = -1: exp(gamma log(1 - p_t)). Same formulas as focal_tile otherwise.
+ */
+template <int IntGamma, class T>
+FASTLOSS_NOINLINE void focal_tile_hard(const T* __restrict x, const T* __restrict tg,
+                                       index_t len, T a_pos, T a_neg, T gamma,
+                                       T* __restrict loss, T* __restrict dloss) {
+    const T lowest = std::numeric_limits<T>::lowest();
+#pragma omp simd
+    for (index_t j = 0; j < len; ++j) {
+        const bool pos = tg[j] == T(1);
+        const LogisticTerms<T> lt = logistic_terms(x[j]);
+        const T m = pos ? lt.q : lt.p;       // 1 - p_t
+        const T ratio = pos ? lt.p : lt.q;   // p q / (1 - p_t)
+        const T ce = pos ? lt.sp_neg : lt.sp_pos;
+        const T dce = pos ? -lt.q : lt.p;
+        const T sign = pos ? T(-1) : T(1);   // 1 - 2t
+        T f;
+        if constexpr (IntGamma >= 0) {
+            f = int_power<IntGamma>(m);
+        } else {
+            T log_m = pos ? -lt.sp_pos : -lt.sp_neg;
+            log_m = log_m < lowest ? lowest : log_m;
+            f = vm::exp(gamma * log_m);
+        }
+        const T at = pos ? a_pos : a_neg;
+        loss[j] = at * f * ce;
+        dloss[j] = at * f * (dce + ce * gamma * ratio * sign);
+    }
+}
+
+/// One tile of the sigmoid focal loss: the hard-target loop where it applies.
+template <class T>
+inline double focal_tile_any(const T* x, const T* tg, index_t len, T a_pos, T a_neg, T gamma,
+                             int int_gamma, T* loss, T* dloss) {
+    if (!all_hard(tg, len)) return focal_tile(x, tg, len, a_pos, a_neg, gamma, loss, dloss);
+    switch (int_gamma) {
+        case 0: focal_tile_hard<0>(x, tg, len, a_pos, a_neg, gamma, loss, dloss); break;
+        case 1: focal_tile_hard<1>(x, tg, len, a_pos, a_neg, gamma, loss, dloss); break;
+        case 2: focal_tile_hard<2>(x, tg, len, a_pos, a_neg, gamma, loss, dloss); break;
+        case 3: focal_tile_hard<3>(x, tg, len, a_pos, a_neg, gamma, loss, dloss); break;
+        case 4: focal_tile_hard<4>(x, tg, len, a_pos, a_neg, gamma, loss, dloss); break;
+        default: focal_tile_hard<-1>(x, tg, len, a_pos, a_neg, gamma, loss, dloss); break;
+    }
+    return 0.0;  // hard targets are in range
+}
+
 }  // namespace detail
 
 /**
@@ -148,9 +215,12 @@ Status sigmoid_focal_loss(const T* logits, const T* targets, index_t n, double a
                           double gamma, LossOutput<T>& out, int num_threads) {
     const detail::AlphaWeights<T> aw(alpha);
     const T a_pos = aw.pos, a_neg = aw.neg, g = static_cast<T>(gamma);
+    // gamma = 0..4 exactly: the hard-target loop multiplies instead of exp(gamma log m).
+    const int int_gamma = gamma == static_cast<int>(gamma) && gamma <= 4 ? static_cast<int>(gamma) : -1;
     const double bad = elementwise_loss(n, n, out, static_cast<double>(n), num_threads,
                                         [=](index_t i0, index_t, index_t len, T* loss, T* dloss) {
-        return detail::focal_tile(logits + i0, targets + i0, len, a_pos, a_neg, g, loss, dloss);
+        return detail::focal_tile_any(logits + i0, targets + i0, len, a_pos, a_neg, g, int_gamma,
+                                      loss, dloss);
     });
     return bad > 0 ? Status::TargetOutOfRange : Status::Ok;
 }
