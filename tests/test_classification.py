@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import itertools
 
+import fastloss
 import numpy as np
 import pytest
-
-import fastloss
 from fastloss import reference as ref
 
 from ._helpers import ELEMENTWISE_SHAPES, assert_close, check_grad
@@ -51,7 +50,9 @@ def test_cross_entropy_labels_match_reference(shape, opts, dtype, reduction, rng
     kwargs = dict(opts, weight=rng.uniform(0.2, 2.0, size=c).astype(dtype) if opts["weight"] else None)
     value, grad = fastloss.cross_entropy_value_and_grad(logits, labels, reduction=reduction, **kwargs)
     want_value, want_grad = ref.cross_entropy_value_and_grad(logits, labels, reduction=reduction, **kwargs)
-    assert np.asarray(value).dtype == dtype and grad.dtype == dtype and grad.shape == logits.shape
+    assert np.asarray(value).dtype == dtype
+    assert grad.dtype == dtype
+    assert grad.shape == logits.shape
     assert_close(value, want_value, dtype)
     assert_close(grad, want_grad, dtype)
     assert_close(fastloss.cross_entropy(logits, labels, reduction=reduction, **kwargs), want_value, dtype)
@@ -108,7 +109,8 @@ def test_cross_entropy_all_ignored_is_zero(dtype):
     labels = np.full(4, -100)
     for reduction in ("mean", "sum"):
         value, grad = fastloss.cross_entropy_value_and_grad(logits, labels, reduction=reduction)
-        assert value == 0 and np.asarray(value).dtype == dtype
+        assert value == 0
+        assert np.asarray(value).dtype == dtype
         np.testing.assert_array_equal(grad, 0)
 
 
@@ -127,7 +129,8 @@ def test_cross_entropy_extreme_logits(scale, dtype, rng):
                                                             reduction="none")
         want_value, want_grad = ref.cross_entropy_value_and_grad(logits, labels, label_smoothing=smoothing,
                                                                  reduction="none")
-        assert np.isfinite(value).all() and np.isfinite(grad).all()
+        assert np.isfinite(value).all()
+        assert np.isfinite(grad).all()
         assert_close(value, want_value, dtype)
         assert_close(grad, want_grad, dtype)
 

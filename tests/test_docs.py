@@ -5,7 +5,6 @@ from __future__ import annotations
 import doctest
 
 import pytest
-
 from fastloss import _cross_entropy, _divergence, _focal, _regression
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import fastloss
 import numpy as np
 import pytest
-
-import fastloss
 from fastloss import reference as ref
 
 from ._helpers import ELEMENTWISE_SHAPES, assert_close, check_grad
@@ -89,7 +88,8 @@ def test_sigmoid_focal_extremes_are_finite(gamma, dtype):
     t = np.array([1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0], dtype)
     value, grad = fastloss.sigmoid_focal_loss_value_and_grad(x, t, alpha=None, gamma=gamma,
                                                              reduction="none")
-    assert np.isfinite(value).all() and np.isfinite(grad).all()
+    assert np.isfinite(value).all()
+    assert np.isfinite(grad).all()
     # confidently right: ~0 loss and gradient; confidently wrong: loss |x|, gradient -+1
     np.testing.assert_allclose(value[[0, 1, 4, 5]], 0.0, atol=1e-30)
     np.testing.assert_allclose(value[[2, 3]], 1e4, rtol=1e-6)
@@ -155,8 +155,10 @@ def test_softmax_focal_extremes_are_finite(gamma, dtype):
     x = np.array([[1e4, 0.0, -1e4], [-1e4, 1e4, 0.0], [0.0, 0.0, 0.0], [60.0, 0.0, 0.0]], dtype)
     y = np.array([0, 0, 2, 0])
     value, grad = fastloss.softmax_focal_loss_value_and_grad(x, y, gamma=gamma, reduction="none")
-    assert np.isfinite(value).all() and np.isfinite(grad).all()
-    assert value[0] == 0 and value[1] == pytest.approx(2e4, rel=1e-6)
+    assert np.isfinite(value).all()
+    assert np.isfinite(grad).all()
+    assert value[0] == 0
+    assert value[1] == pytest.approx(2e4, rel=1e-6)
     want_value, want_grad = ref.softmax_focal_loss_value_and_grad(x, y, gamma=gamma, reduction="none")
     assert_close(value, want_value, dtype)
     assert_close(grad, want_grad, dtype)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import fastloss
 import numpy as np
 import pytest
-
-import fastloss
 
 from ._cases import CASES
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import fastloss
 import numpy as np
 import pytest
-
-import fastloss
 from fastloss import reference as ref
 
 from ._helpers import ELEMENTWISE_SHAPES, assert_close, check_grad
@@ -40,7 +39,8 @@ class TestPointwiseMatchesReference:
         value, grad = fn_vg(pred, target, reduction=reduction, **POINTWISE[name])
         want_value, want_grad = ref_vg(pred, target, reduction=reduction, **POINTWISE[name])
         assert np.asarray(value).dtype == dtype
-        assert grad.dtype == dtype and grad.shape == pred.shape
+        assert grad.dtype == dtype
+        assert grad.shape == pred.shape
         assert_close(value, want_value, dtype)
         assert_close(grad, want_grad, dtype)
         # the value-only entry point computes the same thing
@@ -98,8 +98,8 @@ def test_identities(rng):
 
 def test_gradient_at_zero_residual_is_zero():
     x = np.zeros(5)
-    for name in POINTWISE:
-        _, grad = getattr(fastloss, name + "_value_and_grad")(x, x, **POINTWISE[name])
+    for name, options in POINTWISE.items():
+        _, grad = getattr(fastloss, name + "_value_and_grad")(x, x, **options)
         np.testing.assert_array_equal(grad, 0.0)
 
 
@@ -153,7 +153,9 @@ class TestInputs:
 
     def test_scalar_inputs(self):
         value, grad = fastloss.mse_value_and_grad(3.0, 1.0)
-        assert value == 4.0 and grad.shape == () and grad == 4.0
+        assert value == 4.0
+        assert grad.shape == ()
+        assert grad == 4.0
 
     def test_broadcast_weight(self, rng):
         pred, target = _data(rng, (4, 3), np.float64)
@@ -221,4 +223,5 @@ class TestErrors:
 def test_nan_propagates():
     value, grad = fastloss.mse_value_and_grad([1.0, np.nan, 2.0], [0.0, 0.0, 0.0])
     assert np.isnan(value)
-    assert np.isnan(grad[1]) and np.isfinite(grad[[0, 2]]).all()
+    assert np.isnan(grad[1])
+    assert np.isfinite(grad[[0, 2]]).all()

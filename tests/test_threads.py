@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import fastloss
 import numpy as np
 import pytest
-
-import fastloss
 
 from ._cases import CASES
 
@@ -27,7 +26,8 @@ def test_results_identical_for_1_2_4_threads(case, dtype, rng):
 
 def test_set_and_get_num_threads():
     default = fastloss.get_num_threads()
-    assert isinstance(default, int) and default >= 1
+    assert isinstance(default, int)
+    assert default >= 1
     try:
         fastloss.set_num_threads(3)
         assert fastloss.get_num_threads() == 3

@@ -12,11 +12,10 @@ from ._docs import GRAD_NOTE, fill_doc
 from ._layout import ClassLayout
 from ._validation import (
     as_float_arrays,
-    check_grad_out,
     as_labels,
     broadcast_weight,
+    check_grad_out,
     check_nonempty,
-    check_nonnegative,
     check_number,
     check_reduction,
     check_same_shape,

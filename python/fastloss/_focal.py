@@ -12,8 +12,8 @@ from ._docs import GRAD_NOTE, fill_doc
 from ._layout import ClassLayout
 from ._validation import (
     as_float_arrays,
-    check_grad_out,
     as_labels,
+    check_grad_out,
     check_nonempty,
     check_number,
     check_reduction,

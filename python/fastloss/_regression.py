@@ -15,8 +15,8 @@ from . import _core
 from ._docs import GRAD_NOTE, fill_doc
 from ._validation import (
     as_float_arrays,
-    check_grad_out,
     broadcast_weight,
+    check_grad_out,
     check_nonempty,
     check_number,
     check_reduction,

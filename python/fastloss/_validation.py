@@ -14,6 +14,7 @@ the same way:
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -102,7 +103,7 @@ def check_number(value: Any, name: str, *, minimum: float | None = None,
     v = float(value)
     too_small = minimum is not None and (v <= minimum if strict else v < minimum)
     too_large = maximum is not None and v > maximum
-    if too_small or too_large or v != v:
+    if too_small or too_large or math.isnan(v):
         lo = "-inf" if minimum is None else f"{minimum:g}"
         hi = "inf" if maximum is None else f"{maximum:g}"
         bracket = "(" if strict else "["
@@ -138,7 +139,7 @@ def grad_output_args(grad_output: Any, dtype: np.dtype, loss_shape: tuple[int, .
         return 1.0, None
     g = np.asarray(grad_output)
     if g.dtype.kind not in "fiub":
-        raise _kind_error("grad_output", g, "a real number or array")
+        raise _kind_error("grad_output", g, "a real number or array")  # noqa: EM101 (a helper)
     if g.ndim == 0:
         return float(g), None
     if reduction != "none":

@@ -8,7 +8,7 @@ backward), or None where torch is not installed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable
 
 import numpy as np
 
@@ -24,7 +24,7 @@ class Case:
     shape: str
     native: Call
     reference: Call
-    torch: Optional[Call]
+    torch: Call | None
 
 
 def _torch():
@@ -59,7 +59,7 @@ def regression_cases(rng, n: int, dtype) -> list[Case]:
         if torch is not None:
             tt = torch.from_numpy(target)
             fn = getattr(torch.nn.functional, tname)
-            t_call = _torch_fwd_bwd(torch, lambda p, fn=fn, tkw=tkw: fn(p, tt, **tkw), pred)
+            t_call = _torch_fwd_bwd(torch, lambda p, fn=fn, tkw=tkw, tt=tt: fn(p, tt, **tkw), pred)
         cases.append(Case(
             name, f"{n}",
             lambda name=name, kw=kw: getattr(fastloss, name + "_value_and_grad")(pred, target, **kw),
