@@ -28,11 +28,11 @@ def _sigmoid_focal(rng, dtype):
     return "sigmoid_focal_loss", (x, t), dict(alpha=0.25, gamma=2.0)
 
 
-def _ce(rng, dtype):
-    x = (3 * rng.normal(size=(2049, 37))).astype(dtype)
-    y = rng.integers(0, 37, size=2049)
+def _ce(rng, dtype):  # more than 64 classes: the along-rows kernel
+    x = (3 * rng.normal(size=(401, 100))).astype(dtype)
+    y = rng.integers(0, 100, size=401)
     y[::7] = -100
-    return "cross_entropy", (x, y), dict(weight=np.linspace(0.5, 2, 37), label_smoothing=0.1)
+    return "cross_entropy", (x, y), dict(weight=np.linspace(0.5, 2, 100), label_smoothing=0.1)
 
 
 def _ce_small(rng, dtype):
@@ -53,9 +53,9 @@ def _ce_probs(rng, dtype):
     return "cross_entropy", (x, t / t.sum(1, keepdims=True)), dict(label_smoothing=0.05)
 
 
-def _softmax_focal(rng, dtype):
-    x = (3 * rng.normal(size=(2049, 37))).astype(dtype)
-    return "softmax_focal_loss", (x, rng.integers(0, 37, size=2049)), dict(gamma=2.0)
+def _softmax_focal(rng, dtype):  # the along-rows kernel
+    x = (3 * rng.normal(size=(401, 100))).astype(dtype)
+    return "softmax_focal_loss", (x, rng.integers(0, 100, size=401)), dict(gamma=2.0)
 
 
 def _kl(rng, dtype):

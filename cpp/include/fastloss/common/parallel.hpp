@@ -14,10 +14,6 @@
 #include "fastloss/common/isa.hpp"
 #include "fastloss/common/types.hpp"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 FASTLOSS_BEGIN_ISA_NAMESPACE
 
 inline index_t imin(index_t a, index_t b) { return a < b ? a : b; }
@@ -25,7 +21,7 @@ inline index_t imax(index_t a, index_t b) { return a > b ? a : b; }
 
 // Elements per block of an element-wise kernel: 64 KiB of float32, a few L1/L2-sized pieces.
 constexpr index_t kElementBlock = 16384;
-// Below this many elements of work, threads cost more than they save (measured: ~20 us spawn).
+// Below this many elements of work a fork/join (microseconds) costs more than it saves.
 constexpr index_t kParallelThreshold = 32768;
 
 /// Rows per block for a row-wise kernel over rows of `row_len` elements (~kElementBlock each).
@@ -55,15 +51,6 @@ double ordered_block_sum(index_t n, index_t block, index_t work, int num_threads
     double total = 0.0;
     for (index_t b = 0; b < n_blocks; ++b) total += partial[b];
     return total;
-}
-
-/// Runs fn(begin, end) over [0, n) in blocks, in parallel; for loops with no reduction.
-template <class F>
-void parallel_blocks(index_t n, index_t block, index_t work, int num_threads, F&& fn) {
-    ordered_block_sum(n, block, work, num_threads, [&](index_t b, index_t e) {
-        fn(b, e);
-        return 0.0;
-    });
 }
 
 /// Stores the reduced value: Mean divides by `denominator` (0 when nothing counted: value 0).
