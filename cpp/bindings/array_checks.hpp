@@ -32,9 +32,13 @@ inline std::string shape_str(const py::ssize_t* shape, py::ssize_t ndim) {
     return s.str();
 }
 
-inline std::string shape_str(const py::array& a) { return shape_str(a.shape(), a.ndim()); }
+inline std::string shape_str(const py::array& a) {
+    return shape_str(a.shape(), a.ndim());
+}
 
-[[noreturn]] inline void fail(const std::string& message) { throw std::invalid_argument(message); }
+[[noreturn]] inline void fail(const std::string& message) {
+    throw std::invalid_argument(message);
+}
 
 inline void require_ndim(const py::array& a, const char* name, py::ssize_t ndim) {
     if (a.ndim() != ndim)
@@ -77,7 +81,8 @@ void require_length(const std::optional<Array<T>>& a, const char* name, py::ssiz
 }
 
 inline void require_nonempty(const py::array& a, const char* name) {
-    if (a.size() == 0) fail(std::string(name) + ": expected a non-empty array, got shape " + shape_str(a));
+    if (a.size() == 0)
+        fail(std::string(name) + ": expected a non-empty array, got shape " + shape_str(a));
 }
 
 /// Every label is in [0, n_classes) or equals ignore_index.
@@ -86,8 +91,8 @@ inline void require_labels_in_range(const Labels& labels, const char* name, inde
     const std::int64_t* y = labels.data();
     for (py::ssize_t i = 0; i < labels.size(); ++i) {
         if ((y[i] >= 0 && y[i] < n_classes) || (ignore_index && y[i] == *ignore_index)) continue;
-        std::string msg = std::string(name) + ": expected values in [0, " +
-                          std::to_string(n_classes) + ")";
+        std::string msg =
+            std::string(name) + ": expected values in [0, " + std::to_string(n_classes) + ")";
         if (ignore_index) msg += " or ignore_index=" + std::to_string(*ignore_index);
         fail(msg + ", got " + std::to_string(y[i]) + " at flat index " + std::to_string(i));
     }
@@ -101,7 +106,8 @@ inline Reduction parse_reduction(const std::string& r) {
 }
 
 inline void require_threads(int num_threads) {
-    if (num_threads < 1) fail("num_threads: expected a positive integer, got " + std::to_string(num_threads));
+    if (num_threads < 1)
+        fail("num_threads: expected a positive integer, got " + std::to_string(num_threads));
 }
 
 }  // namespace fastloss::bind

@@ -16,10 +16,10 @@ GradRequest<T> grad_request(bool want, double scale, const Opt<T>& per_item, con
 }
 
 template <class T>
-py::tuple binary_cross_entropy(const Array<T>& logits, const Array<T>& targets, const Opt<T>& weight,
-                               const Opt<T>& pos_weight, double alpha, const std::string& reduction,
-                               bool want_grad, double grad_scale, const Opt<T>& grad_output, const Opt<T>& grad_out,
-                               int num_threads) {
+py::tuple binary_cross_entropy(const Array<T>& logits, const Array<T>& targets,
+                               const Opt<T>& weight, const Opt<T>& pos_weight, double alpha,
+                               const std::string& reduction, bool want_grad, double grad_scale,
+                               const Opt<T>& grad_output, const Opt<T>& grad_out, int num_threads) {
     require_same_shape(logits, "logits", targets, "targets");
     require_optional_shape(weight, "weight", logits, "logits");
     require_nonempty(logits, "logits");
@@ -29,8 +29,8 @@ py::tuple binary_cross_entropy(const Array<T>& logits, const Array<T>& targets, 
             *pw = data_or_null(pos_weight);
     const index_t n = logits.size();
     return call_loss<T>(parse_reduction(reduction), shape_of(logits), shape_of(logits),
-                        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads, "targets",
-                        [&](LossOutput<T>& out) {
+                        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads,
+                        "targets", [&](LossOutput<T>& out) {
                             return kernels<T>().binary_cross_entropy(x, t, w, pw, n, cols, alpha,
                                                                      out, num_threads);
                         });
@@ -39,14 +39,15 @@ py::tuple binary_cross_entropy(const Array<T>& logits, const Array<T>& targets, 
 template <class T>
 py::tuple sigmoid_focal_loss(const Array<T>& logits, const Array<T>& targets, double alpha,
                              double gamma, const std::string& reduction, bool want_grad,
-                             double grad_scale, const Opt<T>& grad_output, const Opt<T>& grad_out, int num_threads) {
+                             double grad_scale, const Opt<T>& grad_output, const Opt<T>& grad_out,
+                             int num_threads) {
     require_same_shape(logits, "logits", targets, "targets");
     require_nonempty(logits, "logits");
     const T *x = logits.data(), *t = targets.data();
     const index_t n = logits.size();
     return call_loss<T>(parse_reduction(reduction), shape_of(logits), shape_of(logits),
-                        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads, "targets",
-                        [&](LossOutput<T>& out) {
+                        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads,
+                        "targets", [&](LossOutput<T>& out) {
                             return kernels<T>().sigmoid_focal_loss(x, t, n, alpha, gamma, out,
                                                                    num_threads);
                         });
@@ -80,9 +81,10 @@ py::tuple cross_entropy_labels(const Array<T>& logits, const Labels& labels, con
     const index_t* y = labels.data();
     const CrossEntropyParams params{ignore_index, label_smoothing};
     return call_loss<T>(parse_reduction(reduction), {n}, shape_of(logits),
-                        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads, "labels",
-                        [&](LossOutput<T>& out) {
-                            kernels<T>().cross_entropy_labels(x, y, n, c, w, params, out, num_threads);
+                        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads,
+                        "labels", [&](LossOutput<T>& out) {
+                            kernels<T>().cross_entropy_labels(x, y, n, c, w, params, out,
+                                                              num_threads);
                             return Status::Ok;
                         });
 }
@@ -90,15 +92,16 @@ py::tuple cross_entropy_labels(const Array<T>& logits, const Labels& labels, con
 template <class T>
 py::tuple cross_entropy_probs(const Array<T>& logits, const Array<T>& targets, const Opt<T>& weight,
                               double label_smoothing, const std::string& reduction, bool want_grad,
-                              double grad_scale, const Opt<T>& grad_output, const Opt<T>& grad_out, int num_threads) {
+                              double grad_scale, const Opt<T>& grad_output, const Opt<T>& grad_out,
+                              int num_threads) {
     require_rows(logits);
     require_same_shape(logits, "logits", targets, "targets");
     const index_t n = logits.shape(0), c = logits.shape(1);
     require_length(weight, "weight", c);
     const T *x = logits.data(), *t = targets.data(), *w = data_or_null(weight);
     return call_loss<T>(parse_reduction(reduction), {n}, shape_of(logits),
-                        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads, "targets",
-                        [&](LossOutput<T>& out) {
+                        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads,
+                        "targets", [&](LossOutput<T>& out) {
                             kernels<T>().cross_entropy_probs(x, t, n, c, w, label_smoothing, out,
                                                              num_threads);
                             return Status::Ok;
@@ -108,8 +111,8 @@ py::tuple cross_entropy_probs(const Array<T>& logits, const Array<T>& targets, c
 template <class T>
 py::tuple softmax_focal_loss(const Array<T>& logits, const Labels& labels, const Opt<T>& alpha,
                              double gamma, index_t ignore_index, const std::string& reduction,
-                             bool want_grad, double grad_scale, const Opt<T>& grad_output, const Opt<T>& grad_out,
-                             int num_threads) {
+                             bool want_grad, double grad_scale, const Opt<T>& grad_output,
+                             const Opt<T>& grad_out, int num_threads) {
     require_rows(logits);
     require_row_labels(labels, logits);
     const index_t n = logits.shape(0), c = logits.shape(1);
@@ -118,8 +121,8 @@ py::tuple softmax_focal_loss(const Array<T>& logits, const Labels& labels, const
     const T *x = logits.data(), *a = data_or_null(alpha);
     const index_t* y = labels.data();
     return call_loss<T>(parse_reduction(reduction), {n}, shape_of(logits),
-                        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads, "labels",
-                        [&](LossOutput<T>& out) {
+                        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads,
+                        "labels", [&](LossOutput<T>& out) {
                             kernels<T>().softmax_focal_loss(x, y, n, c, a, gamma, ignore_index, out,
                                                             num_threads);
                             return Status::Ok;
@@ -133,7 +136,8 @@ py::tuple distillation_kl(const Array<T>& student, const Array<T>& teacher, doub
     require_ndim(student, "student_logits", 2);
     require_nonempty(student, "student_logits");
     require_same_shape(student, "student_logits", teacher, "teacher_logits");
-    if (!(temperature > 0)) fail("temperature: expected a positive number, got " + std::to_string(temperature));
+    if (!(temperature > 0))
+        fail("temperature: expected a positive number, got " + std::to_string(temperature));
     const index_t n = student.shape(0), c = student.shape(1);
     const T *s = student.data(), *t = teacher.data();
     return call_loss<T>(parse_reduction(reduction), {n}, shape_of(student),
@@ -147,15 +151,15 @@ py::tuple distillation_kl(const Array<T>& student, const Array<T>& teacher, doub
 template <class T>
 py::tuple kl_divergence(const Array<T>& input, const Array<T>& target, bool log_input,
                         bool log_target, const std::string& reduction, double mean_denominator,
-                        bool want_grad, double grad_scale, const Opt<T>& grad_output, const Opt<T>& grad_out,
-                        int num_threads) {
+                        bool want_grad, double grad_scale, const Opt<T>& grad_output,
+                        const Opt<T>& grad_out, int num_threads) {
     require_same_shape(input, "input", target, "target");
     require_nonempty(input, "input");
     const T *x = input.data(), *t = target.data();
     const index_t n = input.size();
     return call_loss<T>(parse_reduction(reduction), shape_of(input), shape_of(input),
-                        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads, "target",
-                        [&](LossOutput<T>& out) {
+                        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads,
+                        "target", [&](LossOutput<T>& out) {
                             kernels<T>().kl_divergence(x, t, n, log_input, log_target,
                                                        mean_denominator, out, num_threads);
                             return Status::Ok;
@@ -163,9 +167,10 @@ py::tuple kl_divergence(const Array<T>& input, const Array<T>& target, bool log_
 }
 
 // The trailing arguments every loss binding takes, in this order.
-#define FASTLOSS_GRAD_ARGS                                                              \
-    py::arg("reduction"), py::arg("want_grad"), py::arg("grad_scale"),                  \
-        py::arg("grad_output").noconvert(), py::arg("grad_out").noconvert(), py::arg("num_threads")
+#define FASTLOSS_GRAD_ARGS                                                   \
+    py::arg("reduction"), py::arg("want_grad"), py::arg("grad_scale"),       \
+        py::arg("grad_output").noconvert(), py::arg("grad_out").noconvert(), \
+        py::arg("num_threads")
 
 template <class T>
 void define(py::module_& m) {
@@ -178,8 +183,8 @@ void define(py::module_& m) {
           py::arg("labels").noconvert(), py::arg("weight").noconvert(), py::arg("ignore_index"),
           py::arg("label_smoothing"), FASTLOSS_GRAD_ARGS);
     m.def("cross_entropy_probs", &cross_entropy_probs<T>, py::arg("logits").noconvert(),
-          py::arg("targets").noconvert(), py::arg("weight").noconvert(),
-          py::arg("label_smoothing"), FASTLOSS_GRAD_ARGS);
+          py::arg("targets").noconvert(), py::arg("weight").noconvert(), py::arg("label_smoothing"),
+          FASTLOSS_GRAD_ARGS);
     m.def("softmax_focal_loss", &softmax_focal_loss<T>, py::arg("logits").noconvert(),
           py::arg("labels").noconvert(), py::arg("alpha").noconvert(), py::arg("gamma"),
           py::arg("ignore_index"), FASTLOSS_GRAD_ARGS);
@@ -188,8 +193,8 @@ void define(py::module_& m) {
     m.def("kl_divergence", &kl_divergence<T>, py::arg("input").noconvert(),
           py::arg("target").noconvert(), py::arg("log_input"), py::arg("log_target"),
           py::arg("reduction"), py::arg("mean_denominator"), py::arg("want_grad"),
-          py::arg("grad_scale"), py::arg("grad_output").noconvert(), py::arg("grad_out").noconvert(),
-          py::arg("num_threads"));
+          py::arg("grad_scale"), py::arg("grad_output").noconvert(),
+          py::arg("grad_out").noconvert(), py::arg("num_threads"));
 }
 
 }  // namespace

@@ -29,8 +29,8 @@ py::tuple pointwise(const Array<T>& pred, const Array<T>& target,
     const T* w = data_or_null(weight);
     const index_t n = pred.size();
     return call_loss<T>(parse_reduction(reduction), shape_of(pred), shape_of(pred),
-                        GradRequest<T>{want_grad, grad_scale, grad_output, grad_out}, num_threads, "target",
-                        [&](LossOutput<T>& out) {
+                        GradRequest<T>{want_grad, grad_scale, grad_output, grad_out}, num_threads,
+                        "target", [&](LossOutput<T>& out) {
                             kernels<T>().pointwise_regression(p, t, w, n, params, out, num_threads);
                             return Status::Ok;
                         });
@@ -44,8 +44,10 @@ py::tuple rse(const Array<T>& pred, const Array<T>& target, const std::optional<
     require_optional_shape(weight, "weight", pred, "pred");
     require_threads(num_threads);
     if (pred.size() <= 2)
-        fail("pred: the residual standard error needs more than 2 elements (n - 2 degrees of "
-             "freedom), got " + std::to_string(pred.size()));
+        fail(
+            "pred: the residual standard error needs more than 2 elements (n - 2 degrees of "
+            "freedom), got " +
+            std::to_string(pred.size()));
     const T* p = pred.data();
     const T* t = target.data();
     const T* w = data_or_null(weight);

@@ -27,8 +27,9 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
           "OpenMP's default thread count (honours OMP_NUM_THREADS); 1 without OpenMP.");
     m.def("available_isas", &fastloss::available_isas,
           "Instruction sets built in and supported by this CPU, baseline first.");
-    m.def("current_isa", [] { return std::string(fastloss::kernel_table().isa); },
-          "The instruction set whose kernels are in use.");
+    m.def(
+        "current_isa", [] { return std::string(fastloss::kernel_table().isa); },
+        "The instruction set whose kernels are in use.");
     m.def("_set_isa", &fastloss::select_isa, py::arg("name"),
           "Switch kernels (testing aid); returns False if the set is not available.");
     fastloss::bind::bind_regression(m);

@@ -96,7 +96,9 @@ std::atomic<const KernelTable*>& current() {
 
 }  // namespace
 
-const KernelTable& kernel_table() { return *current().load(std::memory_order_acquire); }
+const KernelTable& kernel_table() {
+    return *current().load(std::memory_order_acquire);
+}
 
 bool select_isa(const std::string& name) {
     const KernelTable* t = find_table(name);

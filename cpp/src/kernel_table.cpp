@@ -17,7 +17,8 @@ Kernels<T> make_kernels() {
 }  // namespace
 
 KernelTable make_kernel_table() {
-    return KernelTable{FASTLOSS_STR(FASTLOSS_ISA_NS), make_kernels<float>(), make_kernels<double>()};
+    return KernelTable{FASTLOSS_STR(FASTLOSS_ISA_NS), make_kernels<float>(),
+                       make_kernels<double>()};
 }
 
 FASTLOSS_END_ISA_NAMESPACE

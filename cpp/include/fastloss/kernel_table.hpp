@@ -27,8 +27,8 @@ struct Kernels {
                                  const T* class_weight, const CrossEntropyParams& params,
                                  LossOutput<T>& out, int threads);
     void (*cross_entropy_probs)(const T* logits, const T* targets, index_t n, index_t c,
-                                const T* class_weight, double label_smoothing,
-                                LossOutput<T>& out, int threads);
+                                const T* class_weight, double label_smoothing, LossOutput<T>& out,
+                                int threads);
     void (*softmax_focal_loss)(const T* logits, const index_t* labels, index_t n, index_t c,
                                const T* alpha, double gamma, index_t ignore_index,
                                LossOutput<T>& out, int threads);
@@ -46,8 +46,10 @@ struct KernelTable {
 
     template <class T>
     const Kernels<T>& get() const {
-        if constexpr (std::is_same_v<T, float>) return f32;
-        else return f64;
+        if constexpr (std::is_same_v<T, float>)
+            return f32;
+        else
+            return f64;
     }
 };
 

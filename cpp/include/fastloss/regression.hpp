@@ -74,9 +74,10 @@ void pointwise_regression_impl(const T* pred, const T* target, const T* weight, 
         constexpr bool kWeight = decltype(has_weight)::value;
         elementwise_loss(n, n, out, static_cast<double>(n), num_threads,
                          [=](index_t i0, index_t, index_t len, T* loss, T* dloss) {
-            return pointwise_tile<K, kWeight>(pred + i0, target + i0, kWeight ? weight + i0 : nullptr,
-                                              len, threshold, loss, dloss);
-        });
+                             return pointwise_tile<K, kWeight>(pred + i0, target + i0,
+                                                               kWeight ? weight + i0 : nullptr, len,
+                                                               threshold, loss, dloss);
+                         });
     });
 }
 
@@ -96,13 +97,17 @@ void pointwise_regression(const T* pred, const T* target, const T* weight, index
     const double th = params.threshold;
     switch (params.kind) {
         case PointwiseKind::Squared:
-            return pointwise_regression_impl<PointwiseKind::Squared>(pred, target, weight, n, th, out, num_threads);
+            return pointwise_regression_impl<PointwiseKind::Squared>(pred, target, weight, n, th,
+                                                                     out, num_threads);
         case PointwiseKind::Absolute:
-            return pointwise_regression_impl<PointwiseKind::Absolute>(pred, target, weight, n, th, out, num_threads);
+            return pointwise_regression_impl<PointwiseKind::Absolute>(pred, target, weight, n, th,
+                                                                      out, num_threads);
         case PointwiseKind::Huber:
-            return pointwise_regression_impl<PointwiseKind::Huber>(pred, target, weight, n, th, out, num_threads);
+            return pointwise_regression_impl<PointwiseKind::Huber>(pred, target, weight, n, th, out,
+                                                                   num_threads);
         case PointwiseKind::SmoothL1:
-            return pointwise_regression_impl<PointwiseKind::SmoothL1>(pred, target, weight, n, th, out, num_threads);
+            return pointwise_regression_impl<PointwiseKind::SmoothL1>(pred, target, weight, n, th,
+                                                                      out, num_threads);
     }
 }
 
@@ -113,8 +118,8 @@ void pointwise_regression(const T* pred, const T* target, const T* weight, index
  * At RSE = 0 the gradient is taken as 0 (the subgradient of sqrt at 0 closest to zero).
  */
 template <class T>
-double residual_standard_error(const T* pred, const T* target, const T* weight, index_t n,
-                               T* grad, double grad_scale, int num_threads) {
+double residual_standard_error(const T* pred, const T* target, const T* weight, index_t n, T* grad,
+                               double grad_scale, int num_threads) {
     const PointwiseParams squared{PointwiseKind::Squared, 0.0};
     LossOutput<T> sse;
     sse.reduction = Reduction::Sum;

@@ -81,20 +81,22 @@ FASTLOSS_NOINLINE double bce_tile(const T* __restrict x, const T* __restrict tg,
  * outside [0, 1] (NaN targets propagate instead).
  */
 template <class T>
-Status binary_cross_entropy(const T* logits, const T* targets, const T* weight,
-                            const T* pos_weight, index_t n, index_t cols, double alpha,
-                            LossOutput<T>& out, int num_threads) {
+Status binary_cross_entropy(const T* logits, const T* targets, const T* weight, const T* pos_weight,
+                            index_t n, index_t cols, double alpha, LossOutput<T>& out,
+                            int num_threads) {
     const detail::AlphaWeights<T> aw(alpha);
     const T a_pos = aw.pos, a_neg = aw.neg;
-    const double bad = with_flags(weight != nullptr, pos_weight != nullptr, [&](auto has_w, auto has_pw) {
-        constexpr bool kWeight = decltype(has_w)::value, kPosWeight = decltype(has_pw)::value;
-        return elementwise_loss(n, kPosWeight ? cols : n, out, static_cast<double>(n), num_threads,
-                                [=](index_t i0, index_t col0, index_t len, T* loss, T* dloss) {
-            return detail::bce_tile<kWeight, kPosWeight>(
-                logits + i0, targets + i0, kWeight ? weight + i0 : nullptr,
-                kPosWeight ? pos_weight + col0 : nullptr, len, a_pos, a_neg, loss, dloss);
+    const double bad =
+        with_flags(weight != nullptr, pos_weight != nullptr, [&](auto has_w, auto has_pw) {
+            constexpr bool kWeight = decltype(has_w)::value, kPosWeight = decltype(has_pw)::value;
+            return elementwise_loss(
+                n, kPosWeight ? cols : n, out, static_cast<double>(n), num_threads,
+                [=](index_t i0, index_t col0, index_t len, T* loss, T* dloss) {
+                    return detail::bce_tile<kWeight, kPosWeight>(
+                        logits + i0, targets + i0, kWeight ? weight + i0 : nullptr,
+                        kPosWeight ? pos_weight + col0 : nullptr, len, a_pos, a_neg, loss, dloss);
+                });
         });
-    });
     return bad > 0 ? Status::TargetOutOfRange : Status::Ok;
 }
 
@@ -120,10 +122,11 @@ FASTLOSS_NOINLINE double focal_tile(const T* __restrict x, const T* __restrict t
         const T f = vm::exp(gamma * log_m);
         const T at = a_pos * t + a_neg * u;
         // p q / (1 - p_t): p for t = 1, q for t = 0, and at most 1 in between.
-        const T ratio = t == T(1) ? lt.p
-                        : t == T(0) ? lt.q
-                        : m > T(0)  ? lt.p * lt.q / m
-                        : t > T(0.5) ? lt.p : lt.q;
+        const T ratio = t == T(1)    ? lt.p
+                        : t == T(0)  ? lt.q
+                        : m > T(0)   ? lt.p * lt.q / m
+                        : t > T(0.5) ? lt.p
+                                     : lt.q;
         const T dce = u * lt.p - t * lt.q;
         loss[j] = at * f * ce;
         dloss[j] = at * f * (dce + ce * gamma * ratio * (T(1) - T(2) * t));
@@ -156,19 +159,19 @@ FASTLOSS_ALWAYS_INLINE T int_power(T m) {
  * product; IntGamma = -1: exp(gamma log(1 - p_t)). Same formulas as focal_tile otherwise.
  */
 template <int IntGamma, class T>
-FASTLOSS_NOINLINE void focal_tile_hard(const T* __restrict x, const T* __restrict tg,
-                                       index_t len, T a_pos, T a_neg, T gamma,
-                                       T* __restrict loss, T* __restrict dloss) {
+FASTLOSS_NOINLINE void focal_tile_hard(const T* __restrict x, const T* __restrict tg, index_t len,
+                                       T a_pos, T a_neg, T gamma, T* __restrict loss,
+                                       T* __restrict dloss) {
     const T lowest = std::numeric_limits<T>::lowest();
 #pragma omp simd
     for (index_t j = 0; j < len; ++j) {
         const bool pos = tg[j] == T(1);
         const LogisticTerms<T> lt = logistic_terms(x[j]);
-        const T m = pos ? lt.q : lt.p;       // 1 - p_t
-        const T ratio = pos ? lt.p : lt.q;   // p q / (1 - p_t)
+        const T m = pos ? lt.q : lt.p;      // 1 - p_t
+        const T ratio = pos ? lt.p : lt.q;  // p q / (1 - p_t)
         const T ce = pos ? lt.sp_neg : lt.sp_pos;
         const T dce = pos ? -lt.q : lt.p;
-        const T sign = pos ? T(-1) : T(1);   // 1 - 2t
+        const T sign = pos ? T(-1) : T(1);  // 1 - 2t
         T f;
         if constexpr (IntGamma >= 0) {
             f = int_power<IntGamma>(m);
@@ -189,12 +192,24 @@ inline double focal_tile_any(const T* x, const T* tg, index_t len, T a_pos, T a_
                              int int_gamma, T* loss, T* dloss) {
     if (!all_hard(tg, len)) return focal_tile(x, tg, len, a_pos, a_neg, gamma, loss, dloss);
     switch (int_gamma) {
-        case 0: focal_tile_hard<0>(x, tg, len, a_pos, a_neg, gamma, loss, dloss); break;
-        case 1: focal_tile_hard<1>(x, tg, len, a_pos, a_neg, gamma, loss, dloss); break;
-        case 2: focal_tile_hard<2>(x, tg, len, a_pos, a_neg, gamma, loss, dloss); break;
-        case 3: focal_tile_hard<3>(x, tg, len, a_pos, a_neg, gamma, loss, dloss); break;
-        case 4: focal_tile_hard<4>(x, tg, len, a_pos, a_neg, gamma, loss, dloss); break;
-        default: focal_tile_hard<-1>(x, tg, len, a_pos, a_neg, gamma, loss, dloss); break;
+        case 0:
+            focal_tile_hard<0>(x, tg, len, a_pos, a_neg, gamma, loss, dloss);
+            break;
+        case 1:
+            focal_tile_hard<1>(x, tg, len, a_pos, a_neg, gamma, loss, dloss);
+            break;
+        case 2:
+            focal_tile_hard<2>(x, tg, len, a_pos, a_neg, gamma, loss, dloss);
+            break;
+        case 3:
+            focal_tile_hard<3>(x, tg, len, a_pos, a_neg, gamma, loss, dloss);
+            break;
+        case 4:
+            focal_tile_hard<4>(x, tg, len, a_pos, a_neg, gamma, loss, dloss);
+            break;
+        default:
+            focal_tile_hard<-1>(x, tg, len, a_pos, a_neg, gamma, loss, dloss);
+            break;
     }
     return 0.0;  // hard targets are in range
 }
@@ -211,17 +226,19 @@ inline double focal_tile_any(const T* x, const T* tg, index_t len, T a_pos, T a_
  * p q / (1 - p_t) is at most 1 (p for t = 1, q for t = 0). gamma = 0 gives alpha-balanced BCE.
  */
 template <class T>
-Status sigmoid_focal_loss(const T* logits, const T* targets, index_t n, double alpha,
-                          double gamma, LossOutput<T>& out, int num_threads) {
+Status sigmoid_focal_loss(const T* logits, const T* targets, index_t n, double alpha, double gamma,
+                          LossOutput<T>& out, int num_threads) {
     const detail::AlphaWeights<T> aw(alpha);
     const T a_pos = aw.pos, a_neg = aw.neg, g = static_cast<T>(gamma);
     // gamma = 0..4 exactly: the hard-target loop multiplies instead of exp(gamma log m).
-    const int int_gamma = gamma == static_cast<int>(gamma) && gamma <= 4 ? static_cast<int>(gamma) : -1;
-    const double bad = elementwise_loss(n, n, out, static_cast<double>(n), num_threads,
-                                        [=](index_t i0, index_t, index_t len, T* loss, T* dloss) {
-        return detail::focal_tile_any(logits + i0, targets + i0, len, a_pos, a_neg, g, int_gamma,
-                                      loss, dloss);
-    });
+    const int int_gamma =
+        gamma == static_cast<int>(gamma) && gamma <= 4 ? static_cast<int>(gamma) : -1;
+    const double bad =
+        elementwise_loss(n, n, out, static_cast<double>(n), num_threads,
+                         [=](index_t i0, index_t, index_t len, T* loss, T* dloss) {
+                             return detail::focal_tile_any(logits + i0, targets + i0, len, a_pos,
+                                                           a_neg, g, int_gamma, loss, dloss);
+                         });
     return bad > 0 ? Status::TargetOutOfRange : Status::Ok;
 }
 

@@ -31,8 +31,9 @@ void kl_divergence_impl(const T* input, const T* target, index_t n, double mean_
                         LossOutput<T>& out, int num_threads) {
     elementwise_loss(n, n, out, mean_denominator, num_threads,
                      [=](index_t i0, index_t, index_t len, T* loss, T* dloss) {
-        return kl_tile<LogInput, LogTarget>(input + i0, target + i0, len, loss, dloss);
-    });
+                         return kl_tile<LogInput, LogTarget>(input + i0, target + i0, len, loss,
+                                                             dloss);
+                     });
 }
 
 }  // namespace detail

@@ -54,8 +54,10 @@ template <class T>
 inline RowStats row_softmax_stats(const T* x, index_t c, T* e_out) {
     const T mx = row_max(x, c);
     RowStats s{};
-    if (e_out) row_exp_sums<true>(x, c, mx, e_out, &s.R, &s.k);
-    else row_exp_sums<false>(x, c, mx, e_out, &s.R, &s.k);
+    if (e_out)
+        row_exp_sums<true>(x, c, mx, e_out, &s.R, &s.k);
+    else
+        row_exp_sums<false>(x, c, mx, e_out, &s.R, &s.k);
     s.m = static_cast<double>(mx);
     s.log_S = std::log1p((s.k - 1.0) + s.R);
     return s;
@@ -63,12 +65,13 @@ inline RowStats row_softmax_stats(const T* x, index_t c, T* e_out) {
 
 /// sum_c w_c (m - x_c): the smoothing term of cross-entropy.
 template <bool HasWeight, class T>
-FASTLOSS_NOINLINE double row_smoothing_sum(const T* __restrict x, index_t c,
-                                           const T* __restrict w, double m) {
+FASTLOSS_NOINLINE double row_smoothing_sum(const T* __restrict x, index_t c, const T* __restrict w,
+                                           double m) {
     double sw = 0.0;
 #pragma omp simd reduction(+ : sw)
     for (index_t j = 0; j < c; ++j)
-        sw += static_cast<double>(class_weight_at<HasWeight>(w, j)) * (m - static_cast<double>(x[j]));
+        sw +=
+            static_cast<double>(class_weight_at<HasWeight>(w, j)) * (m - static_cast<double>(x[j]));
     return sw;
 }
 
@@ -111,49 +114,50 @@ inline void zero_row(index_t i, index_t c, T* per_item, T* grad) {
  */
 template <bool HasWeight, class Policy, class T>
 void softmax_label_rows(const T* logits, const index_t* labels, index_t n, index_t c,
-                        const T* weight, index_t ignore_index, const Policy& policy,
-                        double denom, LossOutput<T>& out, int num_threads) {
+                        const T* weight, index_t ignore_index, const Policy& policy, double denom,
+                        LossOutput<T>& out, int num_threads) {
     const GradCoef<T> coef(out, denom);
     const double smooth = policy.smooth();
     T* per_item = out.reduction == Reduction::None ? out.per_item : nullptr;
     T* grad = out.grad;
-    const double sum = ordered_block_sum(n, rows_per_block(c), n * c, num_threads, [&](index_t b, index_t e) {
-        double acc = 0.0;
-        for (index_t i = b; i < e; ++i) {
-            const index_t y = labels[i];
-            if (y == ignore_index) {
-                zero_row(i, c, per_item, grad);
-                continue;
+    const double sum =
+        ordered_block_sum(n, rows_per_block(c), n * c, num_threads, [&](index_t b, index_t e) {
+            double acc = 0.0;
+            for (index_t i = b; i < e; ++i) {
+                const index_t y = labels[i];
+                if (y == ignore_index) {
+                    zero_row(i, c, per_item, grad);
+                    continue;
+                }
+                const T* x = logits + i * c;
+                T* g = grad ? grad + i * c : nullptr;
+                RowStats s = row_softmax_stats(x, c, g);
+                s.x_y = static_cast<double>(x[y]);
+                s.sw = 0.0;
+                if constexpr (Policy::kSmoothing)
+                    if (smooth != 0.0) s.sw = row_smoothing_sum<HasWeight>(x, c, weight, s.m);
+                const RowTerms t =
+                    policy.terms(static_cast<double>(class_weight_at<HasWeight>(weight, y)), s);
+                acc += t.loss;
+                if (per_item) per_item[i] = static_cast<T>(t.loss);
+                if (!g) continue;
+                const double ci = coef.at(i);
+                const T ca = static_cast<T>(ci * t.a / s.S());
+                if (smooth != 0.0)
+                    row_scale_grad<HasWeight>(g, c, ca, static_cast<T>(ci * smooth), weight);
+                else
+                    row_scale_grad<false>(g, c, ca, T(0), weight);
+                g[y] -= static_cast<T>(ci * t.d);
             }
-            const T* x = logits + i * c;
-            T* g = grad ? grad + i * c : nullptr;
-            RowStats s = row_softmax_stats(x, c, g);
-            s.x_y = static_cast<double>(x[y]);
-            s.sw = 0.0;
-            if constexpr (Policy::kSmoothing)
-                if (smooth != 0.0) s.sw = row_smoothing_sum<HasWeight>(x, c, weight, s.m);
-            const RowTerms t =
-                policy.terms(static_cast<double>(class_weight_at<HasWeight>(weight, y)), s);
-            acc += t.loss;
-            if (per_item) per_item[i] = static_cast<T>(t.loss);
-            if (!g) continue;
-            const double ci = coef.at(i);
-            const T ca = static_cast<T>(ci * t.a / s.S());
-            if (smooth != 0.0)
-                row_scale_grad<HasWeight>(g, c, ca, static_cast<T>(ci * smooth), weight);
-            else
-                row_scale_grad<false>(g, c, ca, T(0), weight);
-            g[y] -= static_cast<T>(ci * t.d);
-        }
-        return acc;
-    });
+            return acc;
+        });
     store_total(out, sum, denom);
 }
 
 template <bool HasWeight, class T>
 FASTLOSS_NOINLINE void probs_row_sums(const T* __restrict x, const T* __restrict t,
-                                      const T* __restrict w, index_t c, double eps,
-                                      double uniform, double m, double* A_out, double* B_out) {
+                                      const T* __restrict w, index_t c, double eps, double uniform,
+                                      double m, double* A_out, double* B_out) {
     double A = 0.0, B = 0.0;
 #pragma omp simd reduction(+ : A, B)
     for (index_t j = 0; j < c; ++j) {
@@ -168,10 +172,11 @@ FASTLOSS_NOINLINE void probs_row_sums(const T* __restrict x, const T* __restrict
 
 /// g_j = ca e_j - w_j (c1 t_j + c0), in place over e_j.
 template <bool HasWeight, class T>
-FASTLOSS_NOINLINE void probs_row_grad(T* __restrict g, const T* __restrict t,
-                                      const T* __restrict w, index_t c, T ca, T c1, T c0) {
+FASTLOSS_NOINLINE void probs_row_grad(T* __restrict g, const T* __restrict t, const T* __restrict w,
+                                      index_t c, T ca, T c1, T c0) {
 #pragma omp simd
-    for (index_t j = 0; j < c; ++j) g[j] = ca * g[j] - class_weight_at<HasWeight>(w, j) * (c1 * t[j] + c0);
+    for (index_t j = 0; j < c; ++j)
+        g[j] = ca * g[j] - class_weight_at<HasWeight>(w, j) * (c1 * t[j] + c0);
 }
 
 template <bool HasWeight, class T>
@@ -183,27 +188,28 @@ void cross_entropy_probs_impl(const T* logits, const T* targets, index_t n, inde
     const GradCoef<T> coef(out, static_cast<double>(n));
     T* per_item = out.reduction == Reduction::None ? out.per_item : nullptr;
     T* grad = out.grad;
-    const double sum = ordered_block_sum(n, rows_per_block(c), n * c, num_threads, [&](index_t b, index_t e) {
-        double acc = 0.0;
-        for (index_t i = b; i < e; ++i) {
-            const T* x = logits + i * c;
-            const T* t = targets + i * c;
-            T* g = grad ? grad + i * c : nullptr;
-            const detail::RowStats s = detail::row_softmax_stats(x, c, g);
-            double A, B;  // sum_c w_c t'_c  and  sum_c w_c t'_c (m - x_c)
-            probs_row_sums<HasWeight>(x, t, class_weight, c, eps, uniform, s.m, &A, &B);
-            const double loss = A * s.log_S + B;
-            acc += loss;
-            if (per_item) per_item[i] = static_cast<T>(loss);
-            if (g) {
-                const double ci = coef.at(i);
-                probs_row_grad<HasWeight>(g, t, class_weight, c, static_cast<T>(ci * A / s.S()),
-                                          static_cast<T>(ci * (1.0 - eps)),
-                                          static_cast<T>(ci * uniform));
+    const double sum =
+        ordered_block_sum(n, rows_per_block(c), n * c, num_threads, [&](index_t b, index_t e) {
+            double acc = 0.0;
+            for (index_t i = b; i < e; ++i) {
+                const T* x = logits + i * c;
+                const T* t = targets + i * c;
+                T* g = grad ? grad + i * c : nullptr;
+                const detail::RowStats s = detail::row_softmax_stats(x, c, g);
+                double A, B;  // sum_c w_c t'_c  and  sum_c w_c t'_c (m - x_c)
+                probs_row_sums<HasWeight>(x, t, class_weight, c, eps, uniform, s.m, &A, &B);
+                const double loss = A * s.log_S + B;
+                acc += loss;
+                if (per_item) per_item[i] = static_cast<T>(loss);
+                if (g) {
+                    const double ci = coef.at(i);
+                    probs_row_grad<HasWeight>(g, t, class_weight, c, static_cast<T>(ci * A / s.S()),
+                                              static_cast<T>(ci * (1.0 - eps)),
+                                              static_cast<T>(ci * uniform));
+                }
             }
-        }
-        return acc;
-    });
+            return acc;
+        });
     store_total(out, sum, static_cast<double>(n));
 }
 
@@ -269,33 +275,34 @@ FASTLOSS_NOINLINE void distill_row_grad(const T* __restrict s, const T* __restri
  * common/isa.hpp, FASTLOSS_NOINLINE.
  */
 template <class T>
-void distillation_kl(const T* student, const T* teacher, index_t n, index_t c,
-                     double temperature, LossOutput<T>& out, int num_threads) {
+void distillation_kl(const T* student, const T* teacher, index_t n, index_t c, double temperature,
+                     LossOutput<T>& out, int num_threads) {
     const T inv_t = static_cast<T>(1.0 / temperature);
     const double t2 = temperature * temperature;
     const GradCoef<T> coef(out, static_cast<double>(n));
     T* per_item = out.reduction == Reduction::None ? out.per_item : nullptr;
     T* grad = out.grad;
-    const double sum = ordered_block_sum(n, rows_per_block(c), 2 * n * c, num_threads, [&](index_t b, index_t e) {
-        double acc = 0.0;
-        for (index_t i = b; i < e; ++i) {
-            const T* s = student + i * c;
-            const T* t = teacher + i * c;
-            const T ms = detail::row_max(s, c);
-            const T mt = detail::row_max(t, c);
-            const detail::DistillSums r = detail::distill_row_sums(s, t, c, ms, mt, inv_t);
-            // sum_c p_c (log p_c - log q_c) = D / Sb - log Sb + log Sa
-            const double loss = t2 * (r.D / r.Sb - std::log(r.Sb) + std::log(r.Sa));
-            acc += loss;
-            if (per_item) per_item[i] = static_cast<T>(loss);
-            if (grad) {
-                const double ci = coef.at(i) * temperature;
-                detail::distill_row_grad(s, t, c, ms, mt, inv_t, static_cast<T>(ci / r.Sa),
-                                         static_cast<T>(ci / r.Sb), grad + i * c);
+    const double sum =
+        ordered_block_sum(n, rows_per_block(c), 2 * n * c, num_threads, [&](index_t b, index_t e) {
+            double acc = 0.0;
+            for (index_t i = b; i < e; ++i) {
+                const T* s = student + i * c;
+                const T* t = teacher + i * c;
+                const T ms = detail::row_max(s, c);
+                const T mt = detail::row_max(t, c);
+                const detail::DistillSums r = detail::distill_row_sums(s, t, c, ms, mt, inv_t);
+                // sum_c p_c (log p_c - log q_c) = D / Sb - log Sb + log Sa
+                const double loss = t2 * (r.D / r.Sb - std::log(r.Sb) + std::log(r.Sa));
+                acc += loss;
+                if (per_item) per_item[i] = static_cast<T>(loss);
+                if (grad) {
+                    const double ci = coef.at(i) * temperature;
+                    detail::distill_row_grad(s, t, c, ms, mt, inv_t, static_cast<T>(ci / r.Sa),
+                                             static_cast<T>(ci / r.Sb), grad + i * c);
+                }
             }
-        }
-        return acc;
-    });
+            return acc;
+        });
     store_total(out, sum, static_cast<double>(n));
 }
 

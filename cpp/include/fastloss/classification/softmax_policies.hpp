@@ -34,8 +34,10 @@ struct RowTerms {
 /// The weight of class j, or 1 when the kernel is instantiated without class weights.
 template <bool HasWeight, class T>
 inline T class_weight_at(const T* w, index_t j) {
-    if constexpr (HasWeight) return w[j];
-    else return T(1);
+    if constexpr (HasWeight)
+        return w[j];
+    else
+        return T(1);
 }
 
 /**
@@ -78,7 +80,8 @@ struct FocalPolicy {
         const double one_minus_p = unique_top ? s.R / S : 1.0 - e_y / S;
         double log_omp = vm::log(one_minus_p);
         log_omp = log_omp < std::numeric_limits<double>::lowest()
-                      ? std::numeric_limits<double>::lowest() : log_omp;
+                      ? std::numeric_limits<double>::lowest()
+                      : log_omp;
         const double f = vm::exp(gamma * log_omp);
         const double h = one_minus_p > 0.0 ? -p * nll / one_minus_p : -1.0;
         const double G = alpha_y * f * (1.0 - gamma * h);

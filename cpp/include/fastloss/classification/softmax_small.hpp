@@ -84,13 +84,15 @@ inline void small_tile_exp(SmallTile<T>& s, index_t c, const T* weight) {
 
 /// Loss and gradient of rows [r0, r0 + rows), rows <= kRowTile; returns their summed loss.
 template <bool HasWeight, class Policy, class T>
-double small_tile(SmallTile<T>& s, const T* logits, const index_t* labels, index_t r0,
-                  index_t rows, index_t c, const T* weight, index_t ignore_index,
-                  const Policy& policy, const GradCoef<T>& gc, T* per_item, T* grad) {
+double small_tile(SmallTile<T>& s, const T* logits, const index_t* labels, index_t r0, index_t rows,
+                  index_t c, const T* weight, index_t ignore_index, const Policy& policy,
+                  const GradCoef<T>& gc, T* per_item, T* grad) {
     small_tile_load<HasWeight>(s, logits, labels, r0, rows, c, weight, ignore_index);
     const double smooth = policy.smooth();
-    if (Policy::kSmoothing && smooth != 0.0) small_tile_exp<HasWeight, true>(s, c, weight);
-    else small_tile_exp<HasWeight, false>(s, c, weight);
+    if (Policy::kSmoothing && smooth != 0.0)
+        small_tile_exp<HasWeight, true>(s, c, weight);
+    else
+        small_tile_exp<HasWeight, false>(s, c, weight);
     double acc = 0.0;
 #pragma omp simd reduction(+ : acc)
     for (index_t r = 0; r < kRowTile; ++r) {
@@ -135,8 +137,8 @@ double small_tile(SmallTile<T>& s, const T* logits, const index_t* labels, index
 
 template <bool HasWeight, class Policy, class T>
 void softmax_label_small(const T* logits, const index_t* labels, index_t n, index_t c,
-                         const T* weight, index_t ignore_index, const Policy& policy,
-                         double denom, LossOutput<T>& out, int num_threads) {
+                         const T* weight, index_t ignore_index, const Policy& policy, double denom,
+                         LossOutput<T>& out, int num_threads) {
     const GradCoef<T> gc(out, denom);
     T* per_item = out.reduction == Reduction::None ? out.per_item : nullptr;
     T* grad = out.grad;
@@ -155,16 +157,16 @@ void softmax_label_small(const T* logits, const index_t* labels, index_t n, inde
 /// Runs a label policy on the kernel that suits the class count.
 template <class Policy, class T>
 void softmax_label_loss(const T* logits, const index_t* labels, index_t n, index_t c,
-                        const T* weight, index_t ignore_index, const Policy& policy,
-                        double denom, LossOutput<T>& out, int num_threads) {
+                        const T* weight, index_t ignore_index, const Policy& policy, double denom,
+                        LossOutput<T>& out, int num_threads) {
     with_flag(weight != nullptr, [&](auto has_weight) {
         constexpr bool kWeight = decltype(has_weight)::value;
         if (c <= kSmallClasses)
-            softmax_label_small<kWeight>(logits, labels, n, c, weight, ignore_index, policy,
-                                         denom, out, num_threads);
+            softmax_label_small<kWeight>(logits, labels, n, c, weight, ignore_index, policy, denom,
+                                         out, num_threads);
         else
-            softmax_label_rows<kWeight>(logits, labels, n, c, weight, ignore_index, policy,
-                                        denom, out, num_threads);
+            softmax_label_rows<kWeight>(logits, labels, n, c, weight, ignore_index, policy, denom,
+                                        out, num_threads);
     });
 }
 
@@ -182,9 +184,10 @@ template <class T>
 void cross_entropy_labels(const T* logits, const index_t* labels, index_t n, index_t c,
                           const T* class_weight, const CrossEntropyParams& params,
                           LossOutput<T>& out, int num_threads) {
-    const double denom = out.reduction == Reduction::Mean
-        ? detail::label_weight_sum(labels, n, class_weight, params.ignore_index, num_threads)
-        : 1.0;
+    const double denom =
+        out.reduction == Reduction::Mean
+            ? detail::label_weight_sum(labels, n, class_weight, params.ignore_index, num_threads)
+            : 1.0;
     const double eps = params.label_smoothing;
     const detail::CrossEntropyPolicy policy{eps, eps / static_cast<double>(c),
                                             class_weight_total(class_weight, c)};
@@ -203,9 +206,10 @@ template <class T>
 void softmax_focal_loss(const T* logits, const index_t* labels, index_t n, index_t c,
                         const T* alpha, double gamma, index_t ignore_index, LossOutput<T>& out,
                         int num_threads) {
-    const double denom = out.reduction == Reduction::Mean
-        ? detail::label_weight_sum<T>(labels, n, nullptr, ignore_index, num_threads)
-        : 1.0;
+    const double denom =
+        out.reduction == Reduction::Mean
+            ? detail::label_weight_sum<T>(labels, n, nullptr, ignore_index, num_threads)
+            : 1.0;
     detail::softmax_label_loss(logits, labels, n, c, alpha, ignore_index,
                                detail::FocalPolicy{gamma}, denom, out, num_threads);
 }

@@ -54,40 +54,41 @@ double elementwise_loss(index_t n, index_t cols, LossOutput<T>& out, double deno
     const T* const go = out.reduction == Reduction::None ? out.grad_per_item : nullptr;
     const T coef = static_cast<T>(reduced_grad_factor(out, denominator));
     double flagged_total = 0.0;
-    const double sum = ordered_block_sum(n, kElementBlock, n, num_threads, [&](index_t b, index_t e) {
-        alignas(64) T loss[kTile];
-        alignas(64) T dloss[kTile];
-        double acc = 0.0, flagged = 0.0;
-        for (index_t i = b; i < e;) {
-            const index_t col0 = i % cols;
-            const index_t len = imin(imin(e - i, cols - col0), kTile);
-            flagged += tile(i, col0, len, loss, dloss);
-            double a = 0.0;
+    const double sum =
+        ordered_block_sum(n, kElementBlock, n, num_threads, [&](index_t b, index_t e) {
+            alignas(64) T loss[kTile];
+            alignas(64) T dloss[kTile];
+            double acc = 0.0, flagged = 0.0;
+            for (index_t i = b; i < e;) {
+                const index_t col0 = i % cols;
+                const index_t len = imin(imin(e - i, cols - col0), kTile);
+                flagged += tile(i, col0, len, loss, dloss);
+                double a = 0.0;
 #pragma omp simd reduction(+ : a)
-            for (index_t j = 0; j < len; ++j) a += static_cast<double>(loss[j]);
-            acc += a;
-            if (per_item) {
-                T* dst = per_item + i;
-                for (index_t j = 0; j < len; ++j) dst[j] = loss[j];
-            }
-            if (grad && go) {
-                T* dst = grad + i;
-                const T* g = go + i;
+                for (index_t j = 0; j < len; ++j) a += static_cast<double>(loss[j]);
+                acc += a;
+                if (per_item) {
+                    T* dst = per_item + i;
+                    for (index_t j = 0; j < len; ++j) dst[j] = loss[j];
+                }
+                if (grad && go) {
+                    T* dst = grad + i;
+                    const T* g = go + i;
 #pragma omp simd
-                for (index_t j = 0; j < len; ++j) dst[j] = coef * g[j] * dloss[j];
-            } else if (grad) {
-                T* dst = grad + i;
+                    for (index_t j = 0; j < len; ++j) dst[j] = coef * g[j] * dloss[j];
+                } else if (grad) {
+                    T* dst = grad + i;
 #pragma omp simd
-                for (index_t j = 0; j < len; ++j) dst[j] = coef * dloss[j];
+                    for (index_t j = 0; j < len; ++j) dst[j] = coef * dloss[j];
+                }
+                i += len;
             }
-            i += len;
-        }
-        if (flagged != 0.0) {
+            if (flagged != 0.0) {
 #pragma omp atomic
-            flagged_total += flagged;  // a count: exact in any order
-        }
-        return acc;
-    });
+                flagged_total += flagged;  // a count: exact in any order
+            }
+            return acc;
+        });
     store_total(out, sum, denominator);
     return flagged_total;
 }

@@ -16,8 +16,12 @@
 
 FASTLOSS_BEGIN_ISA_NAMESPACE
 
-inline index_t imin(index_t a, index_t b) { return a < b ? a : b; }
-inline index_t imax(index_t a, index_t b) { return a > b ? a : b; }
+inline index_t imin(index_t a, index_t b) {
+    return a < b ? a : b;
+}
+inline index_t imax(index_t a, index_t b) {
+    return a > b ? a : b;
+}
 
 // Elements per block of an element-wise kernel: 64 KiB of float32, a few L1/L2-sized pieces.
 constexpr index_t kElementBlock = 16384;

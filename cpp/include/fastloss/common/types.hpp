@@ -24,11 +24,11 @@ enum class Status : int { Ok = 0, TargetOutOfRange = 1 };
 template <class T>
 struct LossOutput {
     Reduction reduction = Reduction::Mean;
-    T* per_item = nullptr;              ///< (out) unreduced losses; required for Reduction::None
-    double total = 0.0;                 ///< (out) the reduced value for Mean / Sum
-    T* grad = nullptr;                  ///< (out) gradient, same layout as the input; may be null
-    double grad_scale = 1.0;            ///< scalar grad_output
-    const T* grad_per_item = nullptr;   ///< per-item grad_output (Reduction::None only); may be null
+    T* per_item = nullptr;             ///< (out) unreduced losses; required for Reduction::None
+    double total = 0.0;                ///< (out) the reduced value for Mean / Sum
+    T* grad = nullptr;                 ///< (out) gradient, same layout as the input; may be null
+    double grad_scale = 1.0;           ///< scalar grad_output
+    const T* grad_per_item = nullptr;  ///< per-item grad_output (Reduction::None only); may be null
 };
 
 }  // namespace fastloss

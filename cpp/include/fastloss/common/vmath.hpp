@@ -63,8 +63,8 @@ FASTLOSS_ALWAYS_INLINE float exp(float x) {
 
 FASTLOSS_ALWAYS_INLINE double exp(double x) {
     double xc = x != x ? 0.0 : x;
-    xc = xc < -746.0 ? -746.0 : xc;  // exp(-746) < 2^-1075: rounds to 0
-    xc = xc > 710.0 ? 710.0 : xc;    // exp(710) > DBL_MAX: rounds to inf
+    xc = xc < -746.0 ? -746.0 : xc;           // exp(-746) < 2^-1075: rounds to 0
+    xc = xc > 710.0 ? 710.0 : xc;             // exp(710) > DBL_MAX: rounds to inf
     const double magic = 6755399441055744.0;  // 1.5 * 2^52
     const double t = xc * 1.4426950408889634074 + magic;
     const std::int64_t n = bit_cast<std::int64_t>(t) - bit_cast<std::int64_t>(magic);
@@ -99,7 +99,8 @@ FASTLOSS_ALWAYS_INLINE double exp(double x) {
 // m - 1 is exact there (Sterbenz), so there is no cancellation near y = 1.
 
 FASTLOSS_ALWAYS_INLINE float log(float y) {
-    const float ys = y < std::numeric_limits<float>::min() ? y * 16777216.0f : y;  // subnormal: * 2^24
+    const float ys =
+        y < std::numeric_limits<float>::min() ? y * 16777216.0f : y;  // subnormal: * 2^24
     const std::int32_t bits = bit_cast<std::int32_t>(ys);
     std::int32_t e = ((bits >> 23) & 0xff) - (y < std::numeric_limits<float>::min() ? 151 : 127);
     float m = bit_cast<float>((bits & 0x007fffff) | 0x3f800000);
@@ -122,9 +123,11 @@ FASTLOSS_ALWAYS_INLINE float log(float y) {
 }
 
 FASTLOSS_ALWAYS_INLINE double log(double y) {
-    const double ys = y < std::numeric_limits<double>::min() ? y * 18014398509481984.0 : y;  // subnormal: * 2^54
+    const double ys =
+        y < std::numeric_limits<double>::min() ? y * 18014398509481984.0 : y;  // subnormal: * 2^54
     const std::int64_t bits = bit_cast<std::int64_t>(ys);
-    std::int64_t e = ((bits >> 52) & 0x7ff) - (y < std::numeric_limits<double>::min() ? 1077 : 1023);
+    std::int64_t e =
+        ((bits >> 52) & 0x7ff) - (y < std::numeric_limits<double>::min() ? 1077 : 1023);
     double m = bit_cast<double>((bits & 0x000fffffffffffffLL) | 0x3ff0000000000000LL);
     e = m > 1.4142135623730951 ? e + 1 : e;
     m = m > 1.4142135623730951 ? m * 0.5 : m;
