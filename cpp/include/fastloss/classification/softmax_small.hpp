@@ -127,11 +127,13 @@ double small_tile(SmallTile<T>& s, const T* logits, const index_t* labels, index
         for (index_t r = 0; r < kRowTile; ++r)
             s.v[j][r] = static_cast<T>(s.a[r] * static_cast<double>(s.v[j][r]) - s.loss[r] * wj);
     }
-    T* g = grad + r0 * c;
-    for (index_t r = 0; r < rows; ++r) {  // transpose out, with the label's -d
-        for (index_t j = 0; j < c; ++j) g[r * c + j] = s.v[j][r];
-        if (s.valid[r] != 0.0) g[r * c + labels[r0 + r]] -= static_cast<T>(s.d[r]);
+    for (index_t r = 0; r < rows; ++r) {  // the label's -d, still in tile space
+        const index_t y = labels[r0 + r];
+        if (y != ignore_index) s.v[y][r] -= static_cast<T>(s.d[r]);
     }
+    T* g = grad + r0 * c;
+    for (index_t r = 0; r < rows; ++r)  // transpose out: a plain copy
+        for (index_t j = 0; j < c; ++j) g[r * c + j] = s.v[j][r];
     return acc;
 }
 
