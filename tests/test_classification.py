@@ -86,6 +86,23 @@ def test_cross_entropy_grad_matches_finite_differences(target_kind, reduction, r
     check_grad(lambda x: fastloss.cross_entropy(x, target, **kwargs), grad, logits, weights=go)
 
 
+def test_parameters_adopt_the_logits_dtype():
+    logits = np.zeros((2, 3), np.float32)
+    value, grad = fastloss.cross_entropy_value_and_grad(logits, [0, 1], weight=[1.0, 2.0, 3.0])
+    assert value.dtype == np.float32
+    assert grad.dtype == np.float32
+    value, grad = fastloss.cross_entropy_value_and_grad(logits, np.full((2, 3), 1 / 3))
+    assert value.dtype == np.float32
+    assert grad.dtype == np.float32
+    value, grad = fastloss.binary_cross_entropy_value_and_grad(
+        logits, np.ones((2, 3)), weight=np.ones((2, 3)), pos_weight=[1.0, 2.0, 3.0])
+    assert value.dtype == np.float32
+    assert grad.dtype == np.float32
+    value, grad = fastloss.softmax_focal_loss_value_and_grad(logits, [0, 1], alpha=[0.2, 0.3, 0.5])
+    assert value.dtype == np.float32
+    assert grad.dtype == np.float32
+
+
 def test_cross_entropy_by_hand():
     # -log softmax([2, 0, -1])_0 = log(e^2 + 1 + e^-1) - 2
     want = np.log(np.exp(2.0) + 1 + np.exp(-1.0)) - 2

@@ -136,10 +136,12 @@ class TestInputs:
         assert fastloss.mse(np.ones(3, np.float16), np.zeros(3, np.float16)).dtype == np.float32
         assert fastloss.mse(np.ones(3, np.int32), np.zeros(3, np.int64)).dtype == np.float64
         assert fastloss.mse(np.ones(3, bool), np.zeros(3, bool)).dtype == np.float64
-        # integer targets never upcast float32 predictions
+        # the differentiable input decides: targets and weights adopt its dtype
         assert fastloss.mse(np.ones(3, np.float32), np.zeros(3, np.int64)).dtype == np.float32
-        assert fastloss.mse(np.ones(3, np.float32), np.zeros(3, np.float64)).dtype == np.float64
-        _, grad = fastloss.mse_value_and_grad(np.ones(3, np.float32), [0, 0, 0])
+        assert fastloss.mse(np.ones(3, np.float32), np.zeros(3, np.float64)).dtype == np.float32
+        assert fastloss.mse(np.ones(3, np.float64), np.zeros(3, np.float32)).dtype == np.float64
+        _, grad = fastloss.mse_value_and_grad(np.ones(3, np.float32), [0.5, 0, 0],
+                                              weight=[1.0, 2.0, 3.0])
         assert grad.dtype == np.float32
 
     def test_non_contiguous_and_lists(self, rng):

@@ -3,9 +3,11 @@
 One place decides how array-likes become the arrays the kernels take, so every loss behaves
 the same way:
 
-* float32 and float64 stay as they are; float16 becomes float32; integers and bools become
-  float64 (NumPy's promotion); when several float inputs are mixed, ``np.result_type`` wins.
-  Integer inputs adopt the float inputs' dtype, so float32 data is never silently upcast.
+* The differentiable input (the first argument: pred, logits, input, student_logits) decides
+  the dtype, since the gradient has its dtype: float32 and float64 stay as they are, float16
+  becomes float32, integers and bools become float64 (as NumPy promotes them). Every other
+  array (targets, probabilities, weights, pos_weight, alpha, however given, e.g. as a Python
+  list of floats) adopts it, so float32 data is never silently upcast.
 * The result is C-contiguous (a copy is made only when the input is not).
 * Labels become contiguous int64.
 * Errors are ``TypeError`` for a wrong kind and ``ValueError`` for a wrong shape or value; the
@@ -42,12 +44,12 @@ def _float_dtype_of(arr: np.ndarray) -> np.dtype | None:
 
 
 def as_float_arrays(**named: Any) -> tuple[list[np.ndarray | None], np.dtype]:
-    """Converts named array-likes (None passes through) to one contiguous float dtype.
+    """Converts named array-likes (None passes through) to one contiguous float dtype, that of
+    the first (the differentiable input); the others adopt it.
 
-    Returns the arrays in the order given and the common dtype.
+    Returns the arrays in the order given and the dtype.
     """
     arrays: dict[str, np.ndarray] = {}
-    floats: list[np.dtype] = []
     for name, value in named.items():
         if value is None:
             continue
@@ -55,10 +57,8 @@ def as_float_arrays(**named: Any) -> tuple[list[np.ndarray | None], np.dtype]:
         if arr.dtype.kind not in "fiub":
             raise _kind_error(name, arr, "a real numeric array (float, integer or bool)")
         arrays[name] = arr
-        dt = _float_dtype_of(arr)
-        if dt is not None:
-            floats.append(dt)
-    dtype = np.result_type(*floats) if floats else np.dtype(np.float64)
+    first = arrays[next(iter(named))]
+    dtype = _float_dtype_of(first) or np.dtype(np.float64)
     out = [
         None if name not in arrays else np.asarray(arrays[name], dtype=dtype, order="C")
         for name in named
