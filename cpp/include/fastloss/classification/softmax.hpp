@@ -98,57 +98,86 @@ double label_weight_sum(const index_t* labels, index_t n, const T* class_weight,
     });
 }
 
-/// Writes zeros over a row's gradient and loss (ignored rows).
+/// Zeros a gradient row (an ignored label's).
 template <class T>
-inline void zero_row(index_t i, index_t c, T* per_item, T* grad) {
-    if (per_item) per_item[i] = T(0);
-    if (!grad) return;
-    T* g = grad + i * c;
+inline void zero_grad_row(T* g, index_t c) {
     for (index_t j = 0; j < c; ++j) g[j] = T(0);
 }
 
+// Rows per policy batch of the row kernel: at least the rows of one block for C > 64
+// (kElementBlock / 65 = 252), so a block is one batch.
+constexpr index_t kRowBatch = 256;
+
 /**
  * The row kernel for losses with integer labels (a policy, softmax_policies.hpp): SIMD along
- * each row, for many classes. weight: (c,) label weights (class weights or focal alpha) or
- * null; Mean divides by `denom`. Ignored rows get loss 0 and gradient 0.
+ * each row, for many classes. Per batch of rows: (1) each row's statistics, e_c stored in its
+ * gradient row; (2) the policy, one SIMD loop across the rows; (3) each gradient row scaled.
+ * weight: (c,) label weights (class weights or focal alpha) or null; Mean divides by `denom`.
+ * Ignored rows get loss 0 and gradient 0.
  */
+template <bool HasWeight, class Policy, class T>
+double softmax_label_row_batch(const T* logits, const index_t* labels, index_t i0, index_t rows,
+                               index_t c, const T* weight, index_t ignore_index,
+                               const Policy& policy, const GradCoef<T>& coef, T* per_item, T* grad,
+                               RowBatch<kRowBatch>& b) {
+    const double smooth = policy.smooth();
+    for (index_t r = 0; r < rows; ++r) {
+        const index_t i = i0 + r, y = labels[i];
+        const T* x = logits + i * c;
+        T* g = grad ? grad + i * c : nullptr;
+        if (y == ignore_index) {  // finite placeholders; batch_policy zeroes the row's terms
+            b.valid[r] = b.m[r] = b.R[r] = b.sw[r] = b.x_y[r] = b.w_y[r] = 0.0;
+            b.k[r] = 1.0;
+            continue;
+        }
+        const RowStats st = row_softmax_stats(x, c, g);
+        b.valid[r] = 1.0;
+        b.m[r] = st.m;
+        b.R[r] = st.R;
+        b.k[r] = st.k;
+        b.x_y[r] = static_cast<double>(x[y]);
+        b.w_y[r] = static_cast<double>(class_weight_at<HasWeight>(weight, y));
+        b.sw[r] = 0.0;
+        if constexpr (Policy::kSmoothing)
+            if (smooth != 0.0) b.sw[r] = row_smoothing_sum<HasWeight>(x, c, weight, st.m);
+    }
+    const double acc = batch_policy(b, rows, policy);
+    if (per_item)
+        for (index_t r = 0; r < rows; ++r) per_item[i0 + r] = static_cast<T>(b.loss[r]);
+    if (!grad) return acc;
+    for (index_t r = 0; r < rows; ++r) {
+        const index_t i = i0 + r, y = labels[i];
+        T* g = grad + i * c;
+        if (y == ignore_index) {
+            zero_grad_row(g, c);
+            continue;
+        }
+        const double ci = coef.at(i);
+        if (smooth != 0.0)
+            row_scale_grad<HasWeight>(g, c, static_cast<T>(ci * b.a[r]),
+                                      static_cast<T>(ci * smooth), weight);
+        else
+            row_scale_grad<false>(g, c, static_cast<T>(ci * b.a[r]), T(0), weight);
+        g[y] -= static_cast<T>(ci * b.d[r]);
+    }
+    return acc;
+}
+
 template <bool HasWeight, class Policy, class T>
 void softmax_label_rows(const T* logits, const index_t* labels, index_t n, index_t c,
                         const T* weight, index_t ignore_index, const Policy& policy, double denom,
                         LossOutput<T>& out, int num_threads) {
     const GradCoef<T> coef(out, denom);
-    const double smooth = policy.smooth();
     T* per_item = out.reduction == Reduction::None ? out.per_item : nullptr;
     T* grad = out.grad;
     const double sum =
         ordered_block_sum(n, rows_per_block(c), n * c, num_threads, [&](index_t b, index_t e) {
+            RowBatch<kRowBatch> batch;
             double acc = 0.0;
-            for (index_t i = b; i < e; ++i) {
-                const index_t y = labels[i];
-                if (y == ignore_index) {
-                    zero_row(i, c, per_item, grad);
-                    continue;
-                }
-                const T* x = logits + i * c;
-                T* g = grad ? grad + i * c : nullptr;
-                RowStats s = row_softmax_stats(x, c, g);
-                s.x_y = static_cast<double>(x[y]);
-                s.sw = 0.0;
-                if constexpr (Policy::kSmoothing)
-                    if (smooth != 0.0) s.sw = row_smoothing_sum<HasWeight>(x, c, weight, s.m);
-                const RowTerms t =
-                    policy.terms(static_cast<double>(class_weight_at<HasWeight>(weight, y)), s);
-                acc += t.loss;
-                if (per_item) per_item[i] = static_cast<T>(t.loss);
-                if (!g) continue;
-                const double ci = coef.at(i);
-                const T ca = static_cast<T>(ci * t.a / s.S());
-                if (smooth != 0.0)
-                    row_scale_grad<HasWeight>(g, c, ca, static_cast<T>(ci * smooth), weight);
-                else
-                    row_scale_grad<false>(g, c, ca, T(0), weight);
-                g[y] -= static_cast<T>(ci * t.d);
-            }
+            for (index_t i0 = b; i0 < e; i0 += kRowBatch)
+                acc += softmax_label_row_batch<HasWeight>(
+                    logits, labels, i0, imin(kRowBatch, e - i0), c, weight, ignore_index, policy,
+                    coef, per_item, grad, batch);
             return acc;
         });
     store_total(out, sum, denom);

@@ -89,5 +89,40 @@ struct FocalPolicy {
     }
 };
 
+/**
+ * Per-row state of a batch of rows, in arrays, so that a policy runs as one SIMD loop across
+ * the rows (per-row work costs as much as a short row's arithmetic otherwise). All double:
+ * GCC finds no common vector shape for a loop that mixes bool, float and double.
+ */
+template <index_t Cap>
+struct RowBatch {
+    alignas(64) double m[Cap], valid[Cap], R[Cap], k[Cap], sw[Cap], x_y[Cap], w_y[Cap];
+    alignas(64) double loss[Cap], a[Cap], d[Cap];  // outputs: loss, a / S and d per row
+};
+
+/// Runs the policy on rows [0, rows) of a batch; invalid (ignored) rows get exactly 0 (by
+/// selects, so NaN logits there do not leak in). Returns the rows' summed loss.
+template <index_t Cap, class Policy>
+FASTLOSS_NOINLINE double batch_policy(RowBatch<Cap>& b, index_t rows, const Policy policy) {
+    double acc = 0.0;
+#pragma omp simd reduction(+ : acc)
+    for (index_t r = 0; r < rows; ++r) {
+        RowStats st{};
+        st.m = b.m[r];
+        st.R = b.R[r];
+        st.k = b.k[r];
+        st.log_S = vm::log1p((st.k - 1.0) + st.R);
+        st.x_y = b.x_y[r];
+        st.sw = b.sw[r];
+        const RowTerms t = policy.terms(b.w_y[r], st);
+        const bool valid = b.valid[r] != 0.0;
+        b.loss[r] = valid ? t.loss : 0.0;
+        b.a[r] = valid ? t.a / st.S() : 0.0;
+        b.d[r] = valid ? t.d : 0.0;
+        acc += b.loss[r];
+    }
+    return acc;
+}
+
 }  // namespace detail
 FASTLOSS_END_ISA_NAMESPACE

@@ -22,15 +22,13 @@ constexpr index_t kRowTile = 64;
 
 namespace detail {
 
-/// Per-row state of one tile, in arrays so that every step is a SIMD loop over the rows.
+/// One tile: the transposed logits and the rows' state, so that every step is a SIMD loop
+/// over the rows.
 template <class T>
 struct SmallTile {
     alignas(64) T v[kSmallClasses][kRowTile];  // logits, then e_c = exp(x_c - m), then grad
     alignas(64) T m[kRowTile];
-    // All double: GCC finds no common vector shape for a loop mixing bool, float and double.
-    alignas(64) double md[kRowTile], valid[kRowTile];
-    alignas(64) double R[kRowTile], k[kRowTile], sw[kRowTile], x_y[kRowTile], w_y[kRowTile];
-    alignas(64) double loss[kRowTile], a[kRowTile], d[kRowTile];
+    RowBatch<kRowTile> b;
 };
 
 /// Transposes rows [r0, r0 + rows) in and finds each row's max, label logit and weight.
@@ -47,9 +45,9 @@ inline void small_tile_load(SmallTile<T>& s, const T* logits, const index_t* lab
     for (index_t r = 0; r < kRowTile; ++r) {
         const index_t y = r < rows ? labels[r0 + r] : ignore_index;
         const bool ok = y != ignore_index;
-        s.valid[r] = ok ? 1.0 : 0.0;
-        s.x_y[r] = ok ? static_cast<double>(s.v[y][r]) : 0.0;
-        s.w_y[r] = ok ? static_cast<double>(class_weight_at<HasWeight>(weight, y)) : 0.0;
+        s.b.valid[r] = ok ? 1.0 : 0.0;
+        s.b.x_y[r] = ok ? static_cast<double>(s.v[y][r]) : 0.0;
+        s.b.w_y[r] = ok ? static_cast<double>(class_weight_at<HasWeight>(weight, y)) : 0.0;
     }
 #pragma omp simd
     for (index_t r = 0; r < kRowTile; ++r) s.m[r] = s.v[0][r];
@@ -58,14 +56,14 @@ inline void small_tile_load(SmallTile<T>& s, const T* logits, const index_t* lab
         for (index_t r = 0; r < kRowTile; ++r) s.m[r] = s.v[j][r] > s.m[r] ? s.v[j][r] : s.m[r];
     }
 #pragma omp simd
-    for (index_t r = 0; r < kRowTile; ++r) s.md[r] = static_cast<double>(s.m[r]);
+    for (index_t r = 0; r < kRowTile; ++r) s.b.m[r] = static_cast<double>(s.m[r]);
 }
 
 /// e_c = exp(x_c - m) in place, with R, k and (for smoothing) sw per row.
 template <bool HasWeight, bool Smoothing, class T>
 inline void small_tile_exp(SmallTile<T>& s, index_t c, const T* weight) {
 #pragma omp simd
-    for (index_t r = 0; r < kRowTile; ++r) s.R[r] = s.k[r] = s.sw[r] = 0.0;
+    for (index_t r = 0; r < kRowTile; ++r) s.b.R[r] = s.b.k[r] = s.b.sw[r] = 0.0;
     for (index_t j = 0; j < c; ++j) {
         const double wj = static_cast<double>(class_weight_at<HasWeight>(weight, j));
 #pragma omp simd
@@ -73,10 +71,10 @@ inline void small_tile_exp(SmallTile<T>& s, index_t c, const T* weight) {
             const T xj = s.v[j][r];
             const T e = vm::exp(xj - s.m[r]);
             const bool top = xj == s.m[r];
-            s.R[r] += top ? 0.0 : static_cast<double>(e);
-            s.k[r] += top ? 1.0 : 0.0;
+            s.b.R[r] += top ? 0.0 : static_cast<double>(e);
+            s.b.k[r] += top ? 1.0 : 0.0;
             if constexpr (Smoothing)
-                s.sw[r] += wj * (static_cast<double>(s.m[r]) - static_cast<double>(xj));
+                s.b.sw[r] += wj * (static_cast<double>(s.m[r]) - static_cast<double>(xj));
             s.v[j][r] = e;
         }
     }
@@ -93,43 +91,27 @@ double small_tile(SmallTile<T>& s, const T* logits, const index_t* labels, index
         small_tile_exp<HasWeight, true>(s, c, weight);
     else
         small_tile_exp<HasWeight, false>(s, c, weight);
-    double acc = 0.0;
-#pragma omp simd reduction(+ : acc)
-    for (index_t r = 0; r < kRowTile; ++r) {
-        RowStats st{};
-        st.m = s.md[r];
-        st.R = s.R[r];
-        st.k = s.k[r];
-        st.log_S = vm::log1p((st.k - 1.0) + st.R);
-        st.x_y = s.x_y[r];
-        st.sw = s.sw[r];
-        const RowTerms t = policy.terms(s.w_y[r], st);
-        // ignored rows: exactly 0 (selects, so NaN logits there do not leak in)
-        const bool valid = s.valid[r] != 0.0;
-        s.loss[r] = valid ? t.loss : 0.0;
-        s.a[r] = valid ? t.a / st.S() : 0.0;
-        s.d[r] = valid ? t.d : 0.0;
-        acc += s.loss[r];
-    }
+    RowBatch<kRowTile>& b = s.b;
+    const double acc = batch_policy(b, kRowTile, policy);
     if (per_item)
-        for (index_t r = 0; r < rows; ++r) per_item[r0 + r] = static_cast<T>(s.loss[r]);
+        for (index_t r = 0; r < rows; ++r) per_item[r0 + r] = static_cast<T>(b.loss[r]);
     if (!grad) return acc;
     for (index_t r = 0; r < rows; ++r) {  // fold grad_output into the factors
         const double ci = gc.at(r0 + r);
-        s.a[r] *= ci;
-        s.d[r] *= ci;
-        s.loss[r] = s.valid[r] * ci * smooth;  // now the b_c factor
+        b.a[r] *= ci;
+        b.d[r] *= ci;
+        b.loss[r] = b.valid[r] * ci * smooth;  // now the b_c factor
     }
-    for (index_t r = rows; r < kRowTile; ++r) s.loss[r] = 0.0;
+    for (index_t r = rows; r < kRowTile; ++r) b.loss[r] = 0.0;
     for (index_t j = 0; j < c; ++j) {
         const double wj = static_cast<double>(class_weight_at<HasWeight>(weight, j));
 #pragma omp simd
         for (index_t r = 0; r < kRowTile; ++r)
-            s.v[j][r] = static_cast<T>(s.a[r] * static_cast<double>(s.v[j][r]) - s.loss[r] * wj);
+            s.v[j][r] = static_cast<T>(b.a[r] * static_cast<double>(s.v[j][r]) - b.loss[r] * wj);
     }
     for (index_t r = 0; r < rows; ++r) {  // the label's -d, still in tile space
         const index_t y = labels[r0 + r];
-        if (y != ignore_index) s.v[y][r] -= static_cast<T>(s.d[r]);
+        if (y != ignore_index) s.v[y][r] -= static_cast<T>(b.d[r]);
     }
     T* g = grad + r0 * c;
     for (index_t r = 0; r < rows; ++r)  // transpose out: a plain copy
