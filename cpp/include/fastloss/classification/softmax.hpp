@@ -48,8 +48,9 @@ FASTLOSS_NOINLINE void row_exp_sums(const T* __restrict x, index_t c, T mx, T* _
     *k_out = k;
 }
 
-/// m, R, k and log S of one row (see RowStats); e_out (C,) receives e_c when non-null.
-/// The loops are named functions, not lambda bodies, so that they vectorise (common/isa.hpp).
+/// m, R and k of one row (see RowStats; log S is left to the caller, which may batch it);
+/// e_out (C,) receives e_c when non-null. The loops are named functions, not lambda bodies,
+/// so that they vectorise (common/isa.hpp).
 template <class T>
 inline RowStats row_softmax_stats(const T* x, index_t c, T* e_out) {
     const T mx = row_max(x, c);
@@ -59,7 +60,6 @@ inline RowStats row_softmax_stats(const T* x, index_t c, T* e_out) {
     else
         row_exp_sums<false>(x, c, mx, e_out, &s.R, &s.k);
     s.m = static_cast<double>(mx);
-    s.log_S = std::log1p((s.k - 1.0) + s.R);
     return s;
 }
 
@@ -224,7 +224,8 @@ void cross_entropy_probs_impl(const T* logits, const T* targets, index_t n, inde
                 const T* x = logits + i * c;
                 const T* t = targets + i * c;
                 T* g = grad ? grad + i * c : nullptr;
-                const detail::RowStats s = detail::row_softmax_stats(x, c, g);
+                detail::RowStats s = detail::row_softmax_stats(x, c, g);
+                s.log_S = std::log1p((s.k - 1.0) + s.R);
                 double A, B;  // sum_c w_c t'_c  and  sum_c w_c t'_c (m - x_c)
                 probs_row_sums<HasWeight>(x, t, class_weight, c, eps, uniform, s.m, &A, &B);
                 const double loss = A * s.log_S + B;
