@@ -13,9 +13,10 @@ from ._helpers import ELEMENTWISE_SHAPES, assert_close, check_grad
 
 # logits shapes for the softmax losses: unbatched, N=1 C=2, odd sizes, spatial maps, one class,
 # both sides of the small-class kernel's limit (C <= 64 runs across rows, C > 64 along them),
-# and enough work (rows x classes) for the threaded path of each.
-CLASS_SHAPES = [(5,), (1, 2), (7, 3), (33, 10), (4, 3, 5, 2), (6, 1), (65, 64), (9, 65),
-                (1200, 37), (400, 101)]
+# and enough work (rows x classes) for the threaded path of each. Maps (N, C, S) are read
+# natively for C <= 64 (S = 50: tiles of 64 rows straddle samples) and transposed above it.
+CLASS_SHAPES = [(5,), (1, 2), (7, 3), (33, 10), (4, 3, 5, 2), (3, 5, 50), (2, 70, 3), (6, 1),
+                (65, 64), (9, 65), (1200, 37), (400, 101)]
 
 
 def labels_for(rng, shape, ignore_fraction=0.0, ignore_index=-100):
@@ -111,14 +112,21 @@ def test_cross_entropy_by_hand():
     assert fastloss.cross_entropy([[2.0, 0.0, -1.0]], [[1.0, 0.0, 0.0]]) == pytest.approx(want, rel=1e-14)
 
 
-def test_cross_entropy_layout_matches_transposed_rows(rng):
-    logits = rng.normal(size=(2, 4, 3, 5))
-    labels = labels_for(rng, logits.shape)
-    rows = np.moveaxis(logits, 1, -1).reshape(-1, 4)
-    value, grad = fastloss.cross_entropy_value_and_grad(logits, labels, reduction="none")
-    want_value, want_grad = fastloss.cross_entropy_value_and_grad(rows, labels.reshape(-1), reduction="none")
-    np.testing.assert_array_equal(value, want_value.reshape(2, 3, 5))
-    np.testing.assert_array_equal(grad, np.moveaxis(want_grad.reshape(2, 3, 5, 4), -1, 1))
+@pytest.mark.parametrize("fn", ["cross_entropy", "softmax_focal_loss"])
+@pytest.mark.parametrize("n_classes", [4, 70])  # read natively / transposed to rows
+def test_class_axis_layout_matches_transposed_rows(fn, n_classes, rng):
+    logits = rng.normal(size=(2, n_classes, 3, 25))
+    labels = labels_for(rng, logits.shape, ignore_fraction=0.1)
+    rows = np.moveaxis(logits, 1, -1).reshape(-1, n_classes)
+    vg = getattr(fastloss, fn + "_value_and_grad")
+    value, grad = vg(logits, labels, reduction="none")
+    want_value, want_grad = vg(rows, labels.reshape(-1), reduction="none")
+    # the same rows in the same tiles: bit for bit
+    np.testing.assert_array_equal(value, want_value.reshape(2, 3, 25))
+    np.testing.assert_array_equal(grad, np.moveaxis(want_grad.reshape(2, 3, 25, n_classes), -1, 1))
+    buffer = np.empty_like(logits)
+    assert vg(logits, labels, reduction="none", grad_out=buffer)[1] is buffer
+    np.testing.assert_array_equal(buffer, grad)
 
 
 def test_cross_entropy_all_ignored_is_zero(dtype):

@@ -60,11 +60,32 @@ void require_rows(const Array<T>& logits) {
     require_nonempty(logits, "logits");
 }
 
-inline void require_row_labels(const Labels& labels, const py::array& logits) {
+/// Rows of class scores: (rows, C), or (N, C, S) with the class axis in the middle (read
+/// natively for C <= kSmallClasses; the Python layer transposes larger C to rows).
+struct ClassRows {
+    index_t n, c, inner;
+};
+
+template <class T>
+ClassRows label_rows(const Array<T>& logits, const Labels& labels) {
+    require_nonempty(logits, "logits");
+    ClassRows r{};
+    if (logits.ndim() == 2) {
+        r = ClassRows{logits.shape(0), logits.shape(1), 1};
+    } else if (logits.ndim() == 3) {
+        r = ClassRows{logits.shape(0) * logits.shape(2), logits.shape(1), logits.shape(2)};
+        if (r.c > kSmallClasses)
+            fail("logits: the (N, C, S) layout needs C <= " + std::to_string(kSmallClasses) +
+                 ", got C = " + std::to_string(r.c));
+    } else {
+        fail("logits: expected a 2-D (rows, C) or 3-D (N, C, S) array, got shape " +
+             shape_str(logits));
+    }
     require_ndim(labels, "labels", 1);
-    if (labels.shape(0) != logits.shape(0))
-        fail("labels: expected shape (" + std::to_string(logits.shape(0)) + ",) to match logits " +
+    if (labels.shape(0) != r.n)
+        fail("labels: expected shape (" + std::to_string(r.n) + ",), one per row of logits " +
              shape_str(logits) + ", got " + shape_str(labels));
+    return r;
 }
 
 template <class T>
@@ -72,19 +93,17 @@ py::tuple cross_entropy_labels(const Array<T>& logits, const Labels& labels, con
                                index_t ignore_index, double label_smoothing,
                                const std::string& reduction, bool want_grad, double grad_scale,
                                const Opt<T>& grad_output, const Opt<T>& grad_out, int num_threads) {
-    require_rows(logits);
-    require_row_labels(labels, logits);
-    const index_t n = logits.shape(0), c = logits.shape(1);
-    require_length(weight, "weight", c);
-    require_labels_in_range(labels, "labels", c, ignore_index);
+    const ClassRows r = label_rows(logits, labels);
+    require_length(weight, "weight", r.c);
+    require_labels_in_range(labels, "labels", r.c, ignore_index);
     const T *x = logits.data(), *w = data_or_null(weight);
     const index_t* y = labels.data();
     const CrossEntropyParams params{ignore_index, label_smoothing};
-    return call_loss<T>(parse_reduction(reduction), {n}, shape_of(logits),
+    return call_loss<T>(parse_reduction(reduction), {r.n}, shape_of(logits),
                         grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads,
                         "labels", [&](LossOutput<T>& out) {
-                            kernels<T>().cross_entropy_labels(x, y, n, c, w, params, out,
-                                                              num_threads);
+                            kernels<T>().cross_entropy_labels(x, y, r.n, r.c, r.inner, w, params,
+                                                              out, num_threads);
                             return Status::Ok;
                         });
 }
@@ -113,18 +132,16 @@ py::tuple softmax_focal_loss(const Array<T>& logits, const Labels& labels, const
                              double gamma, index_t ignore_index, const std::string& reduction,
                              bool want_grad, double grad_scale, const Opt<T>& grad_output,
                              const Opt<T>& grad_out, int num_threads) {
-    require_rows(logits);
-    require_row_labels(labels, logits);
-    const index_t n = logits.shape(0), c = logits.shape(1);
-    require_length(alpha, "alpha", c);
-    require_labels_in_range(labels, "labels", c, ignore_index);
+    const ClassRows r = label_rows(logits, labels);
+    require_length(alpha, "alpha", r.c);
+    require_labels_in_range(labels, "labels", r.c, ignore_index);
     const T *x = logits.data(), *a = data_or_null(alpha);
     const index_t* y = labels.data();
-    return call_loss<T>(parse_reduction(reduction), {n}, shape_of(logits),
+    return call_loss<T>(parse_reduction(reduction), {r.n}, shape_of(logits),
                         grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads,
                         "labels", [&](LossOutput<T>& out) {
-                            kernels<T>().softmax_focal_loss(x, y, n, c, a, gamma, ignore_index, out,
-                                                            num_threads);
+                            kernels<T>().softmax_focal_loss(x, y, r.n, r.c, r.inner, a, gamma,
+                                                            ignore_index, out, num_threads);
                             return Status::Ok;
                         });
 }

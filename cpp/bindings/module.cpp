@@ -30,6 +30,7 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
     m.def(
         "current_isa", [] { return std::string(fastloss::kernel_table().isa); },
         "The instruction set whose kernels are in use.");
+    m.attr("SMALL_CLASSES") = fastloss::kSmallClasses;
     m.def("_set_isa", &fastloss::select_isa, py::arg("name"),
           "Switch kernels (testing aid); returns False if the set is not available.");
     fastloss::bind::bind_regression(m);

@@ -157,7 +157,7 @@ def _cross_entropy(logits, target, weight, ignore_index, label_smoothing, reduct
     probs = target.dtype.kind == "f"
     (x, w, t), dtype = as_float_arrays(logits=logits, weight=weight,
                                        labels_or_probs=target if probs else None)
-    layout = ClassLayout(x)
+    layout = ClassLayout(x, native=not probs)
     w = layout.class_vector(w, "weight")
     rows = layout.rows(x)
     scale, per_item = grad_output_args(grad_output, dtype, layout.item_shape, reduction)

@@ -129,14 +129,29 @@ def classification_cases(rng, rows: int, classes: int, dtype) -> list[Case]:
     return cases
 
 
+def segmentation_cases(rng, n: int, classes: int, side: int, dtype) -> list[Case]:
+    """Cross-entropy over (N, C, H, W) maps with integer labels (class axis 1)."""
+    torch = _torch()
+    logits = rng.standard_normal((n, classes, side, side)).astype(dtype)
+    labels = rng.integers(0, classes, size=(n, side, side))
+    t_call = None
+    if torch is not None:
+        yt = torch.from_numpy(labels)
+        t_call = _torch_fwd_bwd(torch, lambda x: torch.nn.functional.cross_entropy(x, yt), logits)
+    return [Case("cross_entropy (N,C,H,W)", f"{n}x{classes}x{side}x{side}",
+                 lambda: fastloss.cross_entropy_value_and_grad(logits, labels),
+                 lambda: ref.cross_entropy_value_and_grad(logits, labels), t_call)]
+
+
 SIZES = {
-    # name: (regression elements, classification rows, classes)
-    "short": (1_000_000, 20_000, 100),
-    "large": (20_000_000, 200_000, 100),
+    # name: (regression elements, classification rows, classes, (maps, classes, side))
+    "short": (1_000_000, 20_000, 100, (4, 21, 64)),
+    "large": (20_000_000, 200_000, 100, (8, 21, 256)),
 }
 
 
 def all_cases(size: str, dtype, seed: int = 0) -> list[Case]:
     rng = np.random.default_rng(seed)
-    n, rows, classes = SIZES[size]
-    return regression_cases(rng, n, dtype) + classification_cases(rng, rows, classes, dtype)
+    n, rows, classes, (maps, map_classes, side) = SIZES[size]
+    return (regression_cases(rng, n, dtype) + classification_cases(rng, rows, classes, dtype)
+            + segmentation_cases(rng, maps, map_classes, side, dtype))

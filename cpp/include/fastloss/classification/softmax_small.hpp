@@ -13,10 +13,6 @@
 
 FASTLOSS_BEGIN_ISA_NAMESPACE
 
-// Largest class count that takes the tile kernel. Measured (AVX-512, one thread, CE value and
-// gradient): across rows 2.3-2.5 ns per element for C in 48..128, along rows 5.8-7.8 for
-// C in 17..24 (a 16-lane vector and a ragged tail), 4.3 at 32, 2.1-2.2 for C in 65..100.
-constexpr index_t kSmallClasses = 64;
 // Rows per tile: the transposed tile is at most 64 x 64 values (16 KiB of float).
 constexpr index_t kRowTile = 64;
 
@@ -31,15 +27,50 @@ struct SmallTile {
     RowBatch<kRowTile> b;
 };
 
-/// Transposes rows [r0, r0 + rows) in and finds each row's max, label logit and weight.
+/**
+ * Moves rows [r0, r0 + rows) between storage and the tile (In: into the tile). Storage is
+ * (N, c, inner) with the class axis in the middle: row i = (n, s), i = n inner + s, has its
+ * class j at ((n c + j) inner + s). inner = 1 is the row-major (rows, c) layout (a transpose);
+ * for inner > 1 (PyTorch's (N, C, d1, ...)), a run of rows within one n is a plain copy per
+ * class, so that layout needs no transposed copy at all.
+ */
+template <bool In, class T, class Ptr>
+inline void tile_transfer(SmallTile<T>& s, Ptr data, index_t r0, index_t rows, index_t c,
+                          index_t inner) {
+    if (inner == 1) {
+        for (index_t r = 0; r < rows; ++r)
+            for (index_t j = 0; j < c; ++j) {
+                if constexpr (In)
+                    s.v[j][r] = data[(r0 + r) * c + j];
+                else
+                    data[(r0 + r) * c + j] = s.v[j][r];
+            }
+        return;
+    }
+    for (index_t r = 0; r < rows;) {
+        const index_t i = r0 + r, n = i / inner, sp = i % inner;
+        const index_t run = imin(rows - r, inner - sp);
+        for (index_t j = 0; j < c; ++j) {
+            const index_t at = (n * c + j) * inner + sp;
+            for (index_t q = 0; q < run; ++q) {
+                if constexpr (In)
+                    s.v[j][r + q] = data[at + q];
+                else
+                    data[at + q] = s.v[j][r + q];
+            }
+        }
+        r += run;
+    }
+}
+
+/// Loads rows [r0, r0 + rows) into the tile and finds each row's max, label logit and weight.
 template <bool HasWeight, class T>
 inline void small_tile_load(SmallTile<T>& s, const T* logits, const index_t* labels, index_t r0,
-                            index_t rows, index_t c, const T* weight, index_t ignore_index) {
+                            index_t rows, index_t c, index_t inner, const T* weight,
+                            index_t ignore_index) {
     // A short last tile is padded with zero logits marked ignored, so every loop below runs
     // over exactly kRowTile rows.
-    const T* x = logits + r0 * c;
-    for (index_t r = 0; r < rows; ++r)
-        for (index_t j = 0; j < c; ++j) s.v[j][r] = x[r * c + j];
+    tile_transfer<true>(s, logits, r0, rows, c, inner);
     for (index_t j = 0; j < c; ++j)
         for (index_t r = rows; r < kRowTile; ++r) s.v[j][r] = T(0);
     for (index_t r = 0; r < kRowTile; ++r) {
@@ -83,9 +114,9 @@ inline void small_tile_exp(SmallTile<T>& s, index_t c, const T* weight) {
 /// Loss and gradient of rows [r0, r0 + rows), rows <= kRowTile; returns their summed loss.
 template <bool HasWeight, class Policy, class T>
 double small_tile(SmallTile<T>& s, const T* logits, const index_t* labels, index_t r0, index_t rows,
-                  index_t c, const T* weight, index_t ignore_index, const Policy& policy,
-                  const GradCoef<T>& gc, T* per_item, T* grad) {
-    small_tile_load<HasWeight>(s, logits, labels, r0, rows, c, weight, ignore_index);
+                  index_t c, index_t inner, const T* weight, index_t ignore_index,
+                  const Policy& policy, const GradCoef<T>& gc, T* per_item, T* grad) {
+    small_tile_load<HasWeight>(s, logits, labels, r0, rows, c, inner, weight, ignore_index);
     const double smooth = policy.smooth();
     if (Policy::kSmoothing && smooth != 0.0)
         small_tile_exp<HasWeight, true>(s, c, weight);
@@ -113,16 +144,14 @@ double small_tile(SmallTile<T>& s, const T* logits, const index_t* labels, index
         const index_t y = labels[r0 + r];
         if (y != ignore_index) s.v[y][r] -= static_cast<T>(b.d[r]);
     }
-    T* g = grad + r0 * c;
-    for (index_t r = 0; r < rows; ++r)  // transpose out: a plain copy
-        for (index_t j = 0; j < c; ++j) g[r * c + j] = s.v[j][r];
+    tile_transfer<false>(s, grad, r0, rows, c, inner);
     return acc;
 }
 
 template <bool HasWeight, class Policy, class T>
 void softmax_label_small(const T* logits, const index_t* labels, index_t n, index_t c,
-                         const T* weight, index_t ignore_index, const Policy& policy, double denom,
-                         LossOutput<T>& out, int num_threads) {
+                         index_t inner, const T* weight, index_t ignore_index, const Policy& policy,
+                         double denom, LossOutput<T>& out, int num_threads) {
     const GradCoef<T> gc(out, denom);
     T* per_item = out.reduction == Reduction::None ? out.per_item : nullptr;
     T* grad = out.grad;
@@ -131,23 +160,24 @@ void softmax_label_small(const T* logits, const index_t* labels, index_t n, inde
         SmallTile<T> tile;
         double acc = 0.0;
         for (index_t r0 = b; r0 < e; r0 += kRowTile)
-            acc += small_tile<HasWeight>(tile, logits, labels, r0, imin(kRowTile, e - r0), c,
+            acc += small_tile<HasWeight>(tile, logits, labels, r0, imin(kRowTile, e - r0), c, inner,
                                          weight, ignore_index, policy, gc, per_item, grad);
         return acc;
     });
     store_total(out, sum, denom);
 }
 
-/// Runs a label policy on the kernel that suits the class count.
+/// Runs a label policy on the kernel that suits the class count (inner > 1 needs
+/// c <= kSmallClasses: the row kernel reads rows of contiguous classes only).
 template <class Policy, class T>
-void softmax_label_loss(const T* logits, const index_t* labels, index_t n, index_t c,
+void softmax_label_loss(const T* logits, const index_t* labels, index_t n, index_t c, index_t inner,
                         const T* weight, index_t ignore_index, const Policy& policy, double denom,
                         LossOutput<T>& out, int num_threads) {
     with_flag(weight != nullptr, [&](auto has_weight) {
         constexpr bool kWeight = decltype(has_weight)::value;
         if (c <= kSmallClasses)
-            softmax_label_small<kWeight>(logits, labels, n, c, weight, ignore_index, policy, denom,
-                                         out, num_threads);
+            softmax_label_small<kWeight>(logits, labels, n, c, inner, weight, ignore_index, policy,
+                                         denom, out, num_threads);
         else
             softmax_label_rows<kWeight>(logits, labels, n, c, weight, ignore_index, policy, denom,
                                         out, num_threads);
@@ -160,13 +190,16 @@ void softmax_label_loss(const T* logits, const index_t* labels, index_t n, index
  * Softmax cross-entropy with integer labels (torch.nn.functional.cross_entropy):
  *   l_i = (1 - eps) w_{y_i} nll_i(y_i) + (eps / C) sum_c w_c nll_i(c),  nll_i(c) = lse(x_i) - x_ic.
  *
- * logits: (n, c) row-major; labels: (n,), each in [0, c) or == ignore_index (checked by the
- * caller); class_weight: (c,) or null. Mean divides by the summed weights of the non-ignored
- * rows; if there are none the value and gradient are 0. Ignored rows get loss 0, gradient 0.
+ * logits: n rows of c classes, as (n, c) row-major (inner = 1) or as (n / inner, c, inner)
+ * with the class axis in the middle (PyTorch's (N, C, d1, ...); needs c <= kSmallClasses);
+ * labels: (n,), each in [0, c) or == ignore_index (checked by the caller); class_weight: (c,)
+ * or null. The gradient has the logits' layout. Mean divides by the summed weights of the
+ * non-ignored rows; if there are none the value and gradient are 0. Ignored rows get loss 0,
+ * gradient 0.
  */
 template <class T>
 void cross_entropy_labels(const T* logits, const index_t* labels, index_t n, index_t c,
-                          const T* class_weight, const CrossEntropyParams& params,
+                          index_t inner, const T* class_weight, const CrossEntropyParams& params,
                           LossOutput<T>& out, int num_threads) {
     const double denom =
         out.reduction == Reduction::Mean
@@ -175,26 +208,26 @@ void cross_entropy_labels(const T* logits, const index_t* labels, index_t n, ind
     const double eps = params.label_smoothing;
     const detail::CrossEntropyPolicy policy{eps, eps / static_cast<double>(c),
                                             class_weight_total(class_weight, c)};
-    detail::softmax_label_loss(logits, labels, n, c, class_weight, params.ignore_index, policy,
-                               denom, out, num_threads);
+    detail::softmax_label_loss(logits, labels, n, c, inner, class_weight, params.ignore_index,
+                               policy, denom, out, num_threads);
 }
 
 /**
  * Softmax focal loss with integer labels:  l_i = -alpha_y (1 - p_y)^gamma log p_y.
  *
- * logits: (n, c); labels: (n,) in [0, c) or == ignore_index; alpha: (c,) or null (no alpha).
- * gamma = 0 gives cross_entropy_labels bit for bit. Mean divides by the number of non-ignored
- * rows (0 if there are none).
+ * logits and labels as for cross_entropy_labels (inner: see there); alpha: (c,) or null (no
+ * alpha). gamma = 0 gives cross_entropy_labels bit for bit. Mean divides by the number of
+ * non-ignored rows (0 if there are none).
  */
 template <class T>
-void softmax_focal_loss(const T* logits, const index_t* labels, index_t n, index_t c,
+void softmax_focal_loss(const T* logits, const index_t* labels, index_t n, index_t c, index_t inner,
                         const T* alpha, double gamma, index_t ignore_index, LossOutput<T>& out,
                         int num_threads) {
     const double denom =
         out.reduction == Reduction::Mean
             ? detail::label_weight_sum<T>(labels, n, nullptr, ignore_index, num_threads)
             : 1.0;
-    detail::softmax_label_loss(logits, labels, n, c, alpha, ignore_index,
+    detail::softmax_label_loss(logits, labels, n, c, inner, alpha, ignore_index,
                                detail::FocalPolicy{gamma}, denom, out, num_threads);
 }
 
