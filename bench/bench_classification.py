@@ -26,18 +26,20 @@ from fastloss.bench._harness import (
 )
 
 CASES = {
-    # name: (rows, classes, loss); logits float32, mean reduction
-    "cross_entropy 32768x1000": (32768, 1000, "ce"),
-    "cross_entropy 2097152x10": (2097152, 10, "ce"),
-    "sigmoid_focal 200000x80": (200000, 80, "focal"),
+    # name: (logits shape, loss); float32, mean reduction; class axis 1, labels per item
+    "cross_entropy 32768x1000": ((32768, 1000), "ce"),
+    "cross_entropy 2097152x10": ((2097152, 10), "ce"),
+    "sigmoid_focal 200000x80": ((200000, 80), "focal"),
+    "cross_entropy 8x21x128x128 maps": ((8, 21, 128, 128), "ce"),
 }
 
 SETUP = """
 import numpy as np
 rng = np.random.default_rng(0)
-x = rng.standard_normal(({rows}, {classes}), dtype=np.float32)
-y = rng.integers(0, {classes}, size={rows})
-t = (rng.random(({rows}, {classes}), dtype=np.float32) < 0.05).astype(np.float32)
+shape = {shape}
+x = rng.standard_normal(shape, dtype=np.float32)
+y = rng.integers(0, shape[1], size=(shape[0], *shape[2:]))
+t = (rng.random(shape, dtype=np.float32) < 0.05).astype(np.float32)
 """
 
 FASTLOSS_CALL = {
@@ -91,10 +93,10 @@ def main(argv=None) -> Report:
                     ["case", "fastloss ms", "fastloss grad_out ms", "torch ms", "copy ms",
                      "torch / fastloss", "fastloss / copy", "grad_out / copy",
                      "fastloss peak MiB", "torch peak MiB"])
-    for name, (rows, classes, loss) in CASES.items():
+    for name, (shape, loss) in CASES.items():
         # The same setup text builds the inputs here and in the peak-memory subprocesses.
         ns: dict = {"fastloss": fastloss}
-        exec(SETUP.format(rows=rows, classes=classes), ns)  # noqa: S102
+        exec(SETUP.format(shape=shape), ns)  # noqa: S102
         ns["grad"] = np.empty_like(ns["x"])
         ns["dst"] = np.empty_like(ns["x"])
         call = FASTLOSS_CALL[loss]
@@ -108,7 +110,7 @@ def main(argv=None) -> Report:
             torch_ms = time_call(ns["torch_" + loss], repeat=args.repeat).median_ms
         native_peak = None
         if not args.quick:
-            setup = SETUP.format(rows=rows, classes=classes)
+            setup = SETUP.format(shape=shape)
             native_peak = peak_memory_mib("import fastloss" + setup, call)
             if torch is not None:
                 torch_peak = peak_memory_mib(setup + TORCH_SETUP + f"\ntorch.set_num_threads({threads})",
