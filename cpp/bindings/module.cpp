@@ -10,6 +10,7 @@ namespace py = pybind11;
 namespace fastloss::bind {
 void bind_regression(py::module_& m);
 void bind_classification(py::module_& m);
+void bind_rl(py::module_& m);
 }  // namespace fastloss::bind
 
 #define FASTLOSS_STRINGIFY2(x) #x
@@ -35,4 +36,5 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
           "Switch kernels (testing aid); returns False if the set is not available.");
     fastloss::bind::bind_regression(m);
     fastloss::bind::bind_classification(m);
+    fastloss::bind::bind_rl(m);
 }

@@ -12,6 +12,7 @@ Kernels<T> make_kernels() {
     Kernels<T> k{};
     register_regression(k);
     register_classification(k);
+    register_rl(k);
     return k;
 }
 }  // namespace

@@ -10,6 +10,8 @@ template <class T>
 void register_regression(Kernels<T>& k);
 template <class T>
 void register_classification(Kernels<T>& k);
+template <class T>
+void register_rl(Kernels<T>& k);
 
 KernelTable make_kernel_table();
 

@@ -34,6 +34,25 @@ struct Kernels {
                                LossOutput<T>& out, int threads);
     void (*distillation_kl)(const T* student, const T* teacher, index_t n, index_t c,
                             double temperature, LossOutput<T>& out, int threads);
+    // rl
+    void (*discounted_returns)(const T* rewards, const T* dones, index_t steps, index_t envs,
+                               double gamma, const T* bootstrap, T* out, int threads);
+    void (*discounted_returns_vjp)(const T* u, const T* dones, index_t steps, index_t envs,
+                                   double gamma, T* grad, int threads);
+    void (*generalized_advantage_estimation)(const T* rewards, const T* values, const T* dones,
+                                             index_t steps, index_t envs, double gamma,
+                                             double lambda, const T* bootstrap, T* advantages,
+                                             T* returns, int threads);
+    void (*generalized_advantage_estimation_vjp)(const T* u_adv, const T* u_ret, const T* dones,
+                                                 index_t steps, index_t envs, double gamma,
+                                                 double lambda, T* grad_rewards, T* grad_values,
+                                                 int threads);
+    void (*policy_gradient_loss)(const T* logits, const index_t* actions, const T* advantages,
+                                 const T* weights, index_t n, index_t c, double entropy_coef,
+                                 LossOutput<T>& out, int threads);
+    void (*q_learning_loss)(const T* q_tm1, const index_t* a_tm1, const T* r_t, const T* discount_t,
+                            const T* q_t, const T* selector, const T* weights, index_t n, index_t c,
+                            bool huber, double delta, LossOutput<T>& out, int threads);
     void (*kl_divergence)(const T* input, const T* target, index_t n, bool log_input,
                           bool log_target, double mean_denominator, LossOutput<T>& out,
                           int threads);

@@ -1,0 +1,158 @@
+// Reinforcement-learning losses over batches of rows (N transitions x A actions): the
+// policy-gradient loss of a softmax policy with an entropy bonus, and the Q-learning TD loss
+// (DQN and double DQN). Rows are read once; the per-row loops are named functions so that
+// they vectorise (common/isa.hpp).
+#pragma once
+
+#include <cmath>
+
+#include "fastloss/classification/softmax.hpp"
+#include "fastloss/common/parallel.hpp"
+#include "fastloss/common/types.hpp"
+#include "fastloss/common/vmath.hpp"
+
+FASTLOSS_BEGIN_ISA_NAMESPACE
+namespace detail {
+
+/// S = sum e_c and D = sum e_c (x_c - m), e_c = exp(x_c - m); e_c into e_out when StoreE.
+template <bool StoreE, class T>
+FASTLOSS_NOINLINE void pg_row_sums(const T* __restrict x, index_t c, T m, T* __restrict e_out,
+                                   double* S_out, double* D_out) {
+    double S = 0.0, D = 0.0;
+#pragma omp simd reduction(+ : S, D)
+    for (index_t j = 0; j < c; ++j) {
+        const T z = x[j] - m;
+        const T e = vm::exp(z);
+        if constexpr (StoreE) e_out[j] = e;
+        S += static_cast<double>(e);
+        D += static_cast<double>(e) * static_cast<double>(z);
+    }
+    *S_out = S;
+    *D_out = D;
+}
+
+/// g_c = e_c (k1 + k2 (x_c - m)), in place over e_c.
+template <class T>
+FASTLOSS_NOINLINE void pg_row_grad(T* __restrict g, const T* __restrict x, index_t c, T m, T k1,
+                                   T k2) {
+#pragma omp simd
+    for (index_t j = 0; j < c; ++j) g[j] = g[j] * (k1 + k2 * (x[j] - m));
+}
+
+/// The first index of the largest value of a row (NaN compares false: skipped, as argmax's
+/// first-maximum rule does for numbers).
+template <class T>
+inline index_t row_argmax(const T* x, index_t c) {
+    index_t best = 0;
+    for (index_t j = 1; j < c; ++j)
+        if (x[j] > x[best]) best = j;
+    return best;
+}
+
+}  // namespace detail
+
+/**
+ * Policy-gradient loss of a softmax policy (REINFORCE / actor-critic), per row i:
+ *   l_i = -w_i [A_i log pi(a_i | s_i) + beta H(pi(. | s_i))],   pi = softmax(x_i),
+ *   H = -sum_c pi_c log pi_c = log S - sum_c p_c (x_c - m)   (both terms >= 0),
+ *   d l_i / d x_ic = w_i [A_i (pi_c - [c = a_i]) + beta pi_c (log pi_c + H)].
+ *
+ * logits: (n, c); actions: (n,) in [0, c) (checked by the caller); advantages: (n,);
+ * weights: (n,) or null. Advantages are constants (no gradient). Mean divides by n.
+ */
+template <class T>
+void policy_gradient_loss(const T* logits, const index_t* actions, const T* advantages,
+                          const T* weights, index_t n, index_t c, double entropy_coef,
+                          LossOutput<T>& out, int num_threads) {
+    const GradCoef<T> coef(out, static_cast<double>(n));
+    T* per_item = out.reduction == Reduction::None ? out.per_item : nullptr;
+    T* grad = out.grad;
+    const double beta = entropy_coef;
+    const double sum =
+        ordered_block_sum(n, rows_per_block(c), n * c, num_threads, [&](index_t b, index_t e) {
+            double acc = 0.0;
+            for (index_t i = b; i < e; ++i) {
+                const T* x = logits + i * c;
+                T* g = grad ? grad + i * c : nullptr;
+                const T m = detail::row_max(x, c);
+                double S, D;
+                if (g)
+                    detail::pg_row_sums<true>(x, c, m, g, &S, &D);
+                else
+                    detail::pg_row_sums<false>(x, c, m, g, &S, &D);
+                const double log_s = std::log(S);
+                const double entropy = log_s - D / S;
+                const index_t a = actions[i];
+                const double logp_a = (static_cast<double>(x[a]) - static_cast<double>(m)) - log_s;
+                const double adv = static_cast<double>(advantages[i]);
+                const double w = weights ? static_cast<double>(weights[i]) : 1.0;
+                const double loss = -w * (adv * logp_a + beta * entropy);
+                acc += loss;
+                if (per_item) per_item[i] = static_cast<T>(loss);
+                if (g) {
+                    const double ci = coef.at(i) * w;
+                    // w [A p_c + beta p_c (x_c - m - log S + H)] = e_c (k1 + k2 (x_c - m))
+                    const double k1 = ci * (adv + beta * (entropy - log_s)) / S;
+                    const double k2 = ci * beta / S;
+                    detail::pg_row_grad(g, x, c, m, static_cast<T>(k1), static_cast<T>(k2));
+                    g[a] -= static_cast<T>(ci * adv);
+                }
+            }
+            return acc;
+        });
+    store_total(out, sum, static_cast<double>(n));
+}
+
+/**
+ * Q-learning TD loss (Watkins 1989; DQN, Mnih et al. 2015; double DQN, van Hasselt et al.
+ * 2016), per row i:
+ *   target_i = r_i + discount_i q_t[i, a*],  a* = argmax_a q_t[i, a], or argmax of the
+ *   selector's row for double DQN;  td_i = target_i - q_tm1[i, a_i];
+ *   l_i = w_i huber_delta(td_i) or w_i td_i^2 / 2;  only q_tm1[i, a_i] gets a gradient.
+ *
+ * q_tm1, q_t, selector: (n, c) (selector may be null); a_tm1: (n,) in [0, c); r_t,
+ * discount_t: (n,); weights: (n,) or null. The target is a constant. Mean divides by n.
+ */
+template <class T>
+void q_learning_loss(const T* q_tm1, const index_t* a_tm1, const T* r_t, const T* discount_t,
+                     const T* q_t, const T* selector, const T* weights, index_t n, index_t c,
+                     bool huber, double delta, LossOutput<T>& out, int num_threads) {
+    const GradCoef<T> coef(out, static_cast<double>(n));
+    T* per_item = out.reduction == Reduction::None ? out.per_item : nullptr;
+    T* grad = out.grad;
+    const double sum =
+        ordered_block_sum(n, rows_per_block(c), 2 * n * c, num_threads, [&](index_t b, index_t e) {
+            if (grad)
+                for (index_t k = b * c; k < e * c; ++k) grad[k] = T(0);
+            double acc = 0.0;
+            for (index_t i = b; i < e; ++i) {
+                const T* qt = q_t + i * c;
+                const double next =
+                    selector ? static_cast<double>(qt[detail::row_argmax(selector + i * c, c)])
+                             : static_cast<double>(detail::row_max(qt, c));
+                const double target =
+                    static_cast<double>(r_t[i]) + static_cast<double>(discount_t[i]) * next;
+                const index_t a = a_tm1[i];
+                const double td = target - static_cast<double>(q_tm1[i * c + a]);
+                const double atd = std::fabs(td);
+                const double w = weights ? static_cast<double>(weights[i]) : 1.0;
+                double loss, dloss_dtd;
+                if (huber) {
+                    loss = atd <= delta ? 0.5 * td * td : delta * (atd - 0.5 * delta);
+                    dloss_dtd = td < -delta ? -delta : (td > delta ? delta : td);
+                } else {
+                    loss = 0.5 * td * td;
+                    dloss_dtd = td;
+                }
+                loss *= w;
+                acc += loss;
+                if (per_item) per_item[i] = static_cast<T>(loss);
+                // d td / d q_tm1[i, a] = -1
+                if (grad) grad[i * c + a] = static_cast<T>(-coef.at(i) * w * dloss_dtd);
+            }
+            return acc;
+        });
+    store_total(out, sum, static_cast<double>(n));
+}
+
+FASTLOSS_END_ISA_NAMESPACE

@@ -1,0 +1,184 @@
+// Return scans for reinforcement learning: discounted returns and generalised advantage
+// estimation (whose returns are the lambda-returns), and their vector-Jacobian products.
+//
+// Layout: (T, E) row-major, time-major (E environments side by side; E = 1 for a single
+// trajectory). dones[t, e] = 1 means the episode ended after step t: nothing is carried
+// across it. Each environment is one sequential scan; environments are independent, so they
+// are split into blocks run in parallel and vectorised across the block (outputs depend on
+// their own column only: results do not depend on the thread count). State is kept in double.
+#pragma once
+
+#include "fastloss/common/elementwise.hpp"
+#include "fastloss/common/types.hpp"
+
+FASTLOSS_BEGIN_ISA_NAMESPACE
+
+// Environments per block: one SIMD-friendly slice of each time step, small enough to keep
+// the running state in L1.
+constexpr index_t kEnvBlock = 256;
+
+namespace detail {
+
+/// Runs body(e0, len) over blocks of environments, in parallel when there is enough work.
+template <class F>
+void for_env_blocks(index_t steps, index_t envs, int num_threads, F&& body) {
+    ordered_block_sum(envs, kEnvBlock, steps * envs, num_threads, [&](index_t e0, index_t e1) {
+        body(e0, e1 - e0);
+        return 0.0;
+    });
+}
+
+template <class T>
+FASTLOSS_NOINLINE void discounted_block(const T* __restrict r, const T* __restrict d, index_t steps,
+                                        index_t envs, index_t e0, index_t len, double gamma,
+                                        const T* __restrict bootstrap, T* __restrict out) {
+    double G[kEnvBlock];
+    for (index_t j = 0; j < len; ++j)
+        G[j] = bootstrap ? static_cast<double>(bootstrap[e0 + j]) : 0.0;
+    for (index_t t = steps - 1; t >= 0; --t) {
+        const T* rt = r + t * envs + e0;
+        const T* dt = d + t * envs + e0;
+        T* ot = out + t * envs + e0;
+#pragma omp simd
+        for (index_t j = 0; j < len; ++j) {
+            G[j] = static_cast<double>(rt[j]) + gamma * (1.0 - static_cast<double>(dt[j])) * G[j];
+            ot[j] = static_cast<T>(G[j]);
+        }
+    }
+}
+
+/// Forward scan of the VJP of discounted returns: c_t = u_t + gamma (1 - d_{t-1}) c_{t-1}.
+template <class T>
+FASTLOSS_NOINLINE void discounted_vjp_block(const T* __restrict u, const T* __restrict d,
+                                            index_t steps, index_t envs, index_t e0, index_t len,
+                                            double gamma, T* __restrict grad) {
+    double c[kEnvBlock];
+    for (index_t j = 0; j < len; ++j) {  // t = 0: nothing before it
+        c[j] = static_cast<double>(u[e0 + j]);
+        grad[e0 + j] = u[e0 + j];
+    }
+    for (index_t t = 1; t < steps; ++t) {
+        const T* ut = u + t * envs + e0;
+        const T* dp = d + (t - 1) * envs + e0;
+        T* gt = grad + t * envs + e0;
+#pragma omp simd
+        for (index_t j = 0; j < len; ++j) {
+            c[j] = static_cast<double>(ut[j]) + gamma * (1.0 - static_cast<double>(dp[j])) * c[j];
+            gt[j] = static_cast<T>(c[j]);
+        }
+    }
+}
+
+template <bool HasRet, class T>
+FASTLOSS_NOINLINE void gae_block(const T* __restrict r, const T* __restrict v,
+                                 const T* __restrict d, index_t steps, index_t envs, index_t e0,
+                                 index_t len, double gamma, double lambda,
+                                 const T* __restrict bootstrap, T* __restrict adv,
+                                 T* __restrict ret) {
+    double A[kEnvBlock], V_next[kEnvBlock];
+    for (index_t j = 0; j < len; ++j) {
+        A[j] = 0.0;
+        V_next[j] = bootstrap ? static_cast<double>(bootstrap[e0 + j]) : 0.0;
+    }
+    for (index_t t = steps - 1; t >= 0; --t) {
+        const index_t o = t * envs + e0;
+#pragma omp simd
+        for (index_t j = 0; j < len; ++j) {
+            const double keep = 1.0 - static_cast<double>(d[o + j]);
+            const double vt = static_cast<double>(v[o + j]);
+            const double delta = static_cast<double>(r[o + j]) + gamma * keep * V_next[j] - vt;
+            A[j] = delta + gamma * lambda * keep * A[j];
+            V_next[j] = vt;
+            adv[o + j] = static_cast<T>(A[j]);
+            if constexpr (HasRet) ret[o + j] = static_cast<T>(A[j] + vt);
+        }
+    }
+}
+
+/**
+ * Forward scan of the VJP of GAE, for L = sum_t u_adv,t A_t + u_ret,t (A_t + V_t):
+ *   c_t = u_adv,t + u_ret,t + gamma lambda (1 - d_{t-1}) c_{t-1},   dL/dr_t = c_t,
+ *   dL/dV_t = -c_t + gamma (1 - d_{t-1}) c_{t-1} + u_ret,t      (the c_{-1} terms are 0).
+ */
+template <bool HasAdv, bool HasRet, class T>
+FASTLOSS_NOINLINE void gae_vjp_block(const T* __restrict u_adv, const T* __restrict u_ret,
+                                     const T* __restrict d, index_t steps, index_t envs, index_t e0,
+                                     index_t len, double gamma, double lambda, T* __restrict grad_r,
+                                     T* __restrict grad_v) {
+    double c[kEnvBlock] = {};
+    for (index_t t = 0; t < steps; ++t) {
+        const index_t o = t * envs + e0;
+        // keep_prev = 1 - d_{t-1}; at t = 0 the (zero) carry is multiplied by an arbitrary
+        // in-bounds value instead of reading before the array.
+        const T* dp = d + (t > 0 ? o - envs : o);
+#pragma omp simd
+        for (index_t j = 0; j < len; ++j) {
+            const double keep_prev = 1.0 - static_cast<double>(dp[j]);
+            double ur = 0.0, ua = 0.0;
+            if constexpr (HasRet) ur = static_cast<double>(u_ret[o + j]);
+            if constexpr (HasAdv) ua = static_cast<double>(u_adv[o + j]);
+            const double c_prev = c[j];
+            c[j] = ua + ur + gamma * lambda * keep_prev * c_prev;
+            grad_r[o + j] = static_cast<T>(c[j]);
+            grad_v[o + j] = static_cast<T>(-c[j] + gamma * keep_prev * c_prev + ur);
+        }
+    }
+}
+
+}  // namespace detail
+
+/**
+ * Discounted returns  G_t = r_t + gamma (1 - d_t) G_{t+1},  G_T = bootstrap (or 0).
+ * rewards, dones, out: (steps, envs); bootstrap: (envs,) or null.
+ */
+template <class T>
+void discounted_returns(const T* rewards, const T* dones, index_t steps, index_t envs, double gamma,
+                        const T* bootstrap, T* out, int num_threads) {
+    detail::for_env_blocks(steps, envs, num_threads, [&](index_t e0, index_t len) {
+        detail::discounted_block(rewards, dones, steps, envs, e0, len, gamma, bootstrap, out);
+    });
+}
+
+/// d sum(u G) / d rewards (bootstrap_value and dones are constants). u, grad: (steps, envs).
+template <class T>
+void discounted_returns_vjp(const T* u, const T* dones, index_t steps, index_t envs, double gamma,
+                            T* grad, int num_threads) {
+    detail::for_env_blocks(steps, envs, num_threads, [&](index_t e0, index_t len) {
+        detail::discounted_vjp_block(u, dones, steps, envs, e0, len, gamma, grad);
+    });
+}
+
+/**
+ * Generalised advantage estimation (Schulman et al. 2016):
+ *   delta_t = r_t + gamma (1 - d_t) V_{t+1} - V_t,  A_t = delta_t + gamma lambda (1 - d_t) A_{t+1},
+ * V_T = bootstrap (or 0). returns = A + V are the lambda-returns. ret may be null.
+ */
+template <class T>
+void generalized_advantage_estimation(const T* rewards, const T* values, const T* dones,
+                                      index_t steps, index_t envs, double gamma, double lambda,
+                                      const T* bootstrap, T* advantages, T* returns,
+                                      int num_threads) {
+    with_flag(returns != nullptr, [&](auto has_ret) {
+        detail::for_env_blocks(steps, envs, num_threads, [&](index_t e0, index_t len) {
+            detail::gae_block<decltype(has_ret)::value>(rewards, values, dones, steps, envs, e0,
+                                                        len, gamma, lambda, bootstrap, advantages,
+                                                        returns);
+        });
+    });
+}
+
+/// VJP of GAE w.r.t. rewards and values (see detail::gae_vjp_block); u_adv or u_ret may be null.
+template <class T>
+void generalized_advantage_estimation_vjp(const T* u_adv, const T* u_ret, const T* dones,
+                                          index_t steps, index_t envs, double gamma, double lambda,
+                                          T* grad_rewards, T* grad_values, int num_threads) {
+    with_flags(u_adv != nullptr, u_ret != nullptr, [&](auto has_adv, auto has_ret) {
+        detail::for_env_blocks(steps, envs, num_threads, [&](index_t e0, index_t len) {
+            detail::gae_vjp_block<decltype(has_adv)::value, decltype(has_ret)::value>(
+                u_adv, u_ret, dones, steps, envs, e0, len, gamma, lambda, grad_rewards,
+                grad_values);
+        });
+    });
+}
+
+FASTLOSS_END_ISA_NAMESPACE
