@@ -71,6 +71,22 @@ def _distillation(rng, dtype):
                                 rng.normal(size=(1000, 50)).astype(dtype)), dict(temperature=2.0))
 
 
+def _policy_gradient(rng, dtype):
+    x = (2 * rng.normal(size=(3001, 18))).astype(dtype)
+    return ("policy_gradient_loss", (x, rng.integers(0, 18, size=3001),
+                                     rng.normal(size=3001).astype(dtype)),
+            dict(entropy_coef=0.01, weights=(rng.random(3001) < 0.9).astype(dtype)))
+
+
+def _q_learning(rng, dtype):
+    q_tm1 = rng.normal(size=(3001, 18)).astype(dtype)
+    q_t = rng.normal(size=(3001, 18)).astype(dtype)
+    return ("q_learning_loss", (q_tm1, rng.integers(0, 18, size=3001),
+                                rng.normal(size=3001).astype(dtype),
+                                np.full(3001, 0.99, dtype), q_t),
+            dict(double_q=True, q_t_selector=rng.normal(size=(3001, 18)).astype(dtype)))
+
+
 CASES = {
     "sse": _regression("sse"),
     "mse": _regression("mse"),
@@ -87,4 +103,6 @@ CASES = {
     "softmax_focal_loss_small_classes": _softmax_focal_small,
     "kl_divergence": _kl,
     "distillation_kl": _distillation,
+    "policy_gradient_loss": _policy_gradient,
+    "q_learning_loss": _q_learning,
 }

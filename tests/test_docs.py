@@ -5,10 +5,10 @@ from __future__ import annotations
 import doctest
 
 import pytest
-from fastloss import _cross_entropy, _divergence, _focal, _regression
+from fastloss import _cross_entropy, _divergence, _focal, _regression, _rl
 
 
-@pytest.mark.parametrize("module", [_regression, _cross_entropy, _focal, _divergence],
+@pytest.mark.parametrize("module", [_regression, _cross_entropy, _focal, _divergence, _rl],
                          ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

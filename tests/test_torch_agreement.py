@@ -135,3 +135,38 @@ def test_sigmoid_focal_torchvision_formula(gamma, reduction, dtype, rng):
                                                              reduction=reduction)
     assert_close(value, want, dtype)
     assert_close(grad, want_grad, dtype)
+
+
+@pytest.mark.parametrize("entropy_coef", [0.0, 0.05])
+def test_policy_gradient(entropy_coef, dtype, rng):
+    x = (2 * rng.normal(size=(30, 6))).astype(dtype)
+    a, adv = rng.integers(0, 6, size=30), rng.normal(size=30).astype(dtype)
+    at, advt = torch.from_numpy(a), torch.from_numpy(adv)
+
+    def torch_pg(leaf):
+        logp = torch.log_softmax(leaf, 1)
+        entropy = -(logp.exp() * logp).sum(1)
+        return -(logp.gather(1, at[:, None])[:, 0] * advt).mean() - entropy_coef * entropy.mean()
+
+    want, want_grad = torch_value_and_grad(torch_pg, x)
+    value, grad = fastloss.policy_gradient_loss_value_and_grad(x, a, adv, entropy_coef=entropy_coef)
+    assert_close(value, want, dtype)
+    assert_close(grad, want_grad, dtype)
+
+
+@pytest.mark.parametrize("delta", [1.0, 0.5])
+def test_q_learning_huber(delta, dtype, rng):
+    q_tm1 = (2 * rng.normal(size=(40, 5))).astype(dtype)
+    q_t = (2 * rng.normal(size=(40, 5))).astype(dtype)
+    a, r = rng.integers(0, 5, size=40), rng.normal(size=40).astype(dtype)
+    disc = np.full(40, 0.9, dtype)
+    at, rt, dt, qt = (torch.from_numpy(v) for v in (a, r, disc, q_t))
+
+    def torch_dqn(leaf):  # gather + max + huber_loss, the usual DQN step
+        target = rt + dt * qt.max(1).values
+        return F.huber_loss(leaf.gather(1, at[:, None])[:, 0], target, delta=delta)
+
+    want, want_grad = torch_value_and_grad(torch_dqn, q_tm1)
+    value, grad = fastloss.q_learning_loss_value_and_grad(q_tm1, a, r, disc, q_t, delta=delta)
+    assert_close(value, want, dtype)
+    assert_close(grad, want_grad, dtype)
