@@ -9,6 +9,7 @@ namespace {
 
 template <class T>
 using Opt = std::optional<Array<T>>;
+using Dones = Array<std::uint8_t>;  // 0/1 bytes: a bool array's memory, passed as it is
 
 /// (T, E) time-major arrays of one shape; returns (T, E).
 template <class T>
@@ -22,13 +23,14 @@ std::pair<index_t, index_t> require_scan(
 }
 
 template <class T>
-Array<T> discounted_returns(const Array<T>& rewards, const Array<T>& dones, double gamma,
+Array<T> discounted_returns(const Array<T>& rewards, const Dones& dones, double gamma,
                             const Opt<T>& bootstrap, int num_threads) {
     const auto [steps, envs] = require_scan(rewards, "rewards", {{&dones, "dones"}});
     require_length(bootstrap, "bootstrap_value", envs);
     require_threads(num_threads);
     Array<T> out(shape_of(rewards));
-    const T *r = rewards.data(), *d = dones.data(), *b = data_or_null(bootstrap);
+    const T *r = rewards.data(), *b = data_or_null(bootstrap);
+    const std::uint8_t* d = dones.data();
     T* o = out.mutable_data();
     {
         py::gil_scoped_release release;
@@ -38,12 +40,13 @@ Array<T> discounted_returns(const Array<T>& rewards, const Array<T>& dones, doub
 }
 
 template <class T>
-Array<T> discounted_returns_vjp(const Array<T>& u, const Array<T>& dones, double gamma,
+Array<T> discounted_returns_vjp(const Array<T>& u, const Dones& dones, double gamma,
                                 int num_threads) {
     const auto [steps, envs] = require_scan(u, "grad_output", {{&dones, "dones"}});
     require_threads(num_threads);
     Array<T> grad(shape_of(u));
-    const T *g = u.data(), *d = dones.data();
+    const T* g = u.data();
+    const std::uint8_t* d = dones.data();
     T* o = grad.mutable_data();
     {
         py::gil_scoped_release release;
@@ -53,7 +56,7 @@ Array<T> discounted_returns_vjp(const Array<T>& u, const Array<T>& dones, double
 }
 
 template <class T>
-py::tuple gae(const Array<T>& rewards, const Array<T>& values, const Array<T>& dones, double gamma,
+py::tuple gae(const Array<T>& rewards, const Array<T>& values, const Dones& dones, double gamma,
               double lambda, const Opt<T>& bootstrap, bool want_returns, int num_threads) {
     const auto [steps, envs] =
         require_scan(rewards, "rewards", {{&values, "values"}, {&dones, "dones"}});
@@ -67,8 +70,8 @@ py::tuple gae(const Array<T>& rewards, const Array<T>& values, const Array<T>& d
         ret = ret_array.mutable_data();
         ret_obj = ret_array;
     }
-    const T *r = rewards.data(), *v = values.data(), *d = dones.data(),
-            *b = data_or_null(bootstrap);
+    const std::uint8_t* d = dones.data();
+    const T *r = rewards.data(), *v = values.data(), *b = data_or_null(bootstrap);
     T* a = adv.mutable_data();
     {
         py::gil_scoped_release release;
@@ -79,14 +82,15 @@ py::tuple gae(const Array<T>& rewards, const Array<T>& values, const Array<T>& d
 }
 
 template <class T>
-py::tuple gae_vjp(const Opt<T>& u_adv, const Opt<T>& u_ret, const Array<T>& dones, double gamma,
+py::tuple gae_vjp(const Opt<T>& u_adv, const Opt<T>& u_ret, const Dones& dones, double gamma,
                   double lambda, int num_threads) {
     const auto [steps, envs] = require_scan(dones, "dones", {});
     if (u_adv) require_same_shape(dones, "dones", *u_adv, "grad_output");
     if (u_ret) require_same_shape(dones, "dones", *u_ret, "grad_output");
     require_threads(num_threads);
     Array<T> grad_r(shape_of(dones)), grad_v(shape_of(dones));
-    const T *ua = data_or_null(u_adv), *ur = data_or_null(u_ret), *d = dones.data();
+    const T *ua = data_or_null(u_adv), *ur = data_or_null(u_ret);
+    const std::uint8_t* d = dones.data();
     T *gr = grad_r.mutable_data(), *gv = grad_v.mutable_data();
     {
         py::gil_scoped_release release;

@@ -76,7 +76,9 @@ class _Scan:
                 raise ValueError(msg) from None
         self.rewards = r.reshape(r.shape[0], envs)
         self.values = None if v is None else v.reshape(self.rewards.shape)
-        self.dones = (d != 0).astype(self.dtype).reshape(self.rewards.shape)
+        # 0/1 bytes for the kernels: a bool array is viewed as it is, anything else tested != 0
+        done = d if d.dtype == np.bool_ else d != 0
+        self.dones = np.ascontiguousarray(done).view(np.uint8).reshape(self.rewards.shape)
         self.bootstrap = b
 
     def grid(self, arr: Any, name: str) -> np.ndarray:

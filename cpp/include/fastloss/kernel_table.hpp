@@ -2,6 +2,7 @@
 // call kernels only through kernel_table(), which holds the set chosen at run time.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -35,18 +36,18 @@ struct Kernels {
     void (*distillation_kl)(const T* student, const T* teacher, index_t n, index_t c,
                             double temperature, LossOutput<T>& out, int threads);
     // rl
-    void (*discounted_returns)(const T* rewards, const T* dones, index_t steps, index_t envs,
-                               double gamma, const T* bootstrap, T* out, int threads);
-    void (*discounted_returns_vjp)(const T* u, const T* dones, index_t steps, index_t envs,
-                                   double gamma, T* grad, int threads);
-    void (*generalized_advantage_estimation)(const T* rewards, const T* values, const T* dones,
-                                             index_t steps, index_t envs, double gamma,
-                                             double lambda, const T* bootstrap, T* advantages,
-                                             T* returns, int threads);
-    void (*generalized_advantage_estimation_vjp)(const T* u_adv, const T* u_ret, const T* dones,
-                                                 index_t steps, index_t envs, double gamma,
-                                                 double lambda, T* grad_rewards, T* grad_values,
-                                                 int threads);
+    void (*discounted_returns)(const T* rewards, const std::uint8_t* dones, index_t steps,
+                               index_t envs, double gamma, const T* bootstrap, T* out, int threads);
+    void (*discounted_returns_vjp)(const T* u, const std::uint8_t* dones, index_t steps,
+                                   index_t envs, double gamma, T* grad, int threads);
+    void (*generalized_advantage_estimation)(const T* rewards, const T* values,
+                                             const std::uint8_t* dones, index_t steps, index_t envs,
+                                             double gamma, double lambda, const T* bootstrap,
+                                             T* advantages, T* returns, int threads);
+    void (*generalized_advantage_estimation_vjp)(const T* u_adv, const T* u_ret,
+                                                 const std::uint8_t* dones, index_t steps,
+                                                 index_t envs, double gamma, double lambda,
+                                                 T* grad_rewards, T* grad_values, int threads);
     void (*policy_gradient_loss)(const T* logits, const index_t* actions, const T* advantages,
                                  const T* weights, index_t n, index_t c, double entropy_coef,
                                  LossOutput<T>& out, int threads);

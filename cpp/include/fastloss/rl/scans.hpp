@@ -6,7 +6,10 @@
 // across it. Each environment is one sequential scan; environments are independent, so they
 // are split into blocks run in parallel and vectorised across the block (outputs depend on
 // their own column only: results do not depend on the thread count). State is kept in double.
+// dones are bytes (0 or 1): a bool array is passed without a copy.
 #pragma once
+
+#include <cstdint>
 
 #include "fastloss/common/elementwise.hpp"
 #include "fastloss/common/types.hpp"
@@ -29,15 +32,24 @@ void for_env_blocks(index_t steps, index_t envs, int num_threads, F&& body) {
 }
 
 template <class T>
-FASTLOSS_NOINLINE void discounted_block(const T* __restrict r, const T* __restrict d, index_t steps,
-                                        index_t envs, index_t e0, index_t len, double gamma,
-                                        const T* __restrict bootstrap, T* __restrict out) {
+FASTLOSS_NOINLINE void discounted_block(const T* __restrict r, const std::uint8_t* __restrict d,
+                                        index_t steps, index_t envs, index_t e0, index_t len,
+                                        double gamma, const T* __restrict bootstrap,
+                                        T* __restrict out) {
+    if (envs == 1) {  // one trajectory: a plain scalar recurrence, no SIMD loop per step
+        double g = bootstrap ? static_cast<double>(bootstrap[0]) : 0.0;
+        for (index_t t = steps - 1; t >= 0; --t) {
+            g = static_cast<double>(r[t]) + (d[t] ? 0.0 : gamma * g);
+            out[t] = static_cast<T>(g);
+        }
+        return;
+    }
     double G[kEnvBlock];
     for (index_t j = 0; j < len; ++j)
         G[j] = bootstrap ? static_cast<double>(bootstrap[e0 + j]) : 0.0;
     for (index_t t = steps - 1; t >= 0; --t) {
         const T* rt = r + t * envs + e0;
-        const T* dt = d + t * envs + e0;
+        const std::uint8_t* dt = d + t * envs + e0;
         T* ot = out + t * envs + e0;
 #pragma omp simd
         for (index_t j = 0; j < len; ++j) {
@@ -49,7 +61,7 @@ FASTLOSS_NOINLINE void discounted_block(const T* __restrict r, const T* __restri
 
 /// Forward scan of the VJP of discounted returns: c_t = u_t + gamma (1 - d_{t-1}) c_{t-1}.
 template <class T>
-FASTLOSS_NOINLINE void discounted_vjp_block(const T* __restrict u, const T* __restrict d,
+FASTLOSS_NOINLINE void discounted_vjp_block(const T* __restrict u, const std::uint8_t* __restrict d,
                                             index_t steps, index_t envs, index_t e0, index_t len,
                                             double gamma, T* __restrict grad) {
     double c[kEnvBlock];
@@ -59,7 +71,7 @@ FASTLOSS_NOINLINE void discounted_vjp_block(const T* __restrict u, const T* __re
     }
     for (index_t t = 1; t < steps; ++t) {
         const T* ut = u + t * envs + e0;
-        const T* dp = d + (t - 1) * envs + e0;
+        const std::uint8_t* dp = d + (t - 1) * envs + e0;
         T* gt = grad + t * envs + e0;
 #pragma omp simd
         for (index_t j = 0; j < len; ++j) {
@@ -71,8 +83,8 @@ FASTLOSS_NOINLINE void discounted_vjp_block(const T* __restrict u, const T* __re
 
 template <bool HasRet, class T>
 FASTLOSS_NOINLINE void gae_block(const T* __restrict r, const T* __restrict v,
-                                 const T* __restrict d, index_t steps, index_t envs, index_t e0,
-                                 index_t len, double gamma, double lambda,
+                                 const std::uint8_t* __restrict d, index_t steps, index_t envs,
+                                 index_t e0, index_t len, double gamma, double lambda,
                                  const T* __restrict bootstrap, T* __restrict adv,
                                  T* __restrict ret) {
     double A[kEnvBlock], V_next[kEnvBlock];
@@ -102,15 +114,15 @@ FASTLOSS_NOINLINE void gae_block(const T* __restrict r, const T* __restrict v,
  */
 template <bool HasAdv, bool HasRet, class T>
 FASTLOSS_NOINLINE void gae_vjp_block(const T* __restrict u_adv, const T* __restrict u_ret,
-                                     const T* __restrict d, index_t steps, index_t envs, index_t e0,
-                                     index_t len, double gamma, double lambda, T* __restrict grad_r,
-                                     T* __restrict grad_v) {
+                                     const std::uint8_t* __restrict d, index_t steps, index_t envs,
+                                     index_t e0, index_t len, double gamma, double lambda,
+                                     T* __restrict grad_r, T* __restrict grad_v) {
     double c[kEnvBlock] = {};
     for (index_t t = 0; t < steps; ++t) {
         const index_t o = t * envs + e0;
         // keep_prev = 1 - d_{t-1}; at t = 0 the (zero) carry is multiplied by an arbitrary
         // in-bounds value instead of reading before the array.
-        const T* dp = d + (t > 0 ? o - envs : o);
+        const std::uint8_t* dp = d + (t > 0 ? o - envs : o);
 #pragma omp simd
         for (index_t j = 0; j < len; ++j) {
             const double keep_prev = 1.0 - static_cast<double>(dp[j]);
@@ -132,8 +144,8 @@ FASTLOSS_NOINLINE void gae_vjp_block(const T* __restrict u_adv, const T* __restr
  * rewards, dones, out: (steps, envs); bootstrap: (envs,) or null.
  */
 template <class T>
-void discounted_returns(const T* rewards, const T* dones, index_t steps, index_t envs, double gamma,
-                        const T* bootstrap, T* out, int num_threads) {
+void discounted_returns(const T* rewards, const std::uint8_t* dones, index_t steps, index_t envs,
+                        double gamma, const T* bootstrap, T* out, int num_threads) {
     detail::for_env_blocks(steps, envs, num_threads, [&](index_t e0, index_t len) {
         detail::discounted_block(rewards, dones, steps, envs, e0, len, gamma, bootstrap, out);
     });
@@ -141,8 +153,8 @@ void discounted_returns(const T* rewards, const T* dones, index_t steps, index_t
 
 /// d sum(u G) / d rewards (bootstrap_value and dones are constants). u, grad: (steps, envs).
 template <class T>
-void discounted_returns_vjp(const T* u, const T* dones, index_t steps, index_t envs, double gamma,
-                            T* grad, int num_threads) {
+void discounted_returns_vjp(const T* u, const std::uint8_t* dones, index_t steps, index_t envs,
+                            double gamma, T* grad, int num_threads) {
     detail::for_env_blocks(steps, envs, num_threads, [&](index_t e0, index_t len) {
         detail::discounted_vjp_block(u, dones, steps, envs, e0, len, gamma, grad);
     });
@@ -154,7 +166,7 @@ void discounted_returns_vjp(const T* u, const T* dones, index_t steps, index_t e
  * V_T = bootstrap (or 0). returns = A + V are the lambda-returns. ret may be null.
  */
 template <class T>
-void generalized_advantage_estimation(const T* rewards, const T* values, const T* dones,
+void generalized_advantage_estimation(const T* rewards, const T* values, const std::uint8_t* dones,
                                       index_t steps, index_t envs, double gamma, double lambda,
                                       const T* bootstrap, T* advantages, T* returns,
                                       int num_threads) {
@@ -169,7 +181,7 @@ void generalized_advantage_estimation(const T* rewards, const T* values, const T
 
 /// VJP of GAE w.r.t. rewards and values (see detail::gae_vjp_block); u_adv or u_ret may be null.
 template <class T>
-void generalized_advantage_estimation_vjp(const T* u_adv, const T* u_ret, const T* dones,
+void generalized_advantage_estimation_vjp(const T* u_adv, const T* u_ret, const std::uint8_t* dones,
                                           index_t steps, index_t envs, double gamma, double lambda,
                                           T* grad_rewards, T* grad_values, int num_threads) {
     with_flags(u_adv != nullptr, u_ret != nullptr, [&](auto has_adv, auto has_ret) {
