@@ -160,8 +160,8 @@ py::tuple q_learning_loss(const Array<T>& q_tm1, const Labels& a_tm1, const Arra
             *sel = data_or_null(selector), *w = data_or_null(weights);
     const index_t* a = a_tm1.data();
     return call_loss<T>(parse_reduction(reduction), {n}, shape_of(q_tm1),
-                        GradRequest<T>{want_grad, grad_scale, grad_output, grad_out}, num_threads,
-                        "r_t", [&](LossOutput<T>& out) {
+                        GradRequest<T>{want_grad, grad_scale, grad_output, grad_out, true},
+                        num_threads, "r_t", [&](LossOutput<T>& out) {
                             kernels<T>().q_learning_loss(q0, a, r, disc, q1, sel, w, n, c, huber,
                                                          delta, out, num_threads);
                             return Status::Ok;

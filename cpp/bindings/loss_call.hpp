@@ -19,6 +19,9 @@ struct GradRequest {
     double scale = 1.0;
     std::optional<Array<T>> per_item;
     std::optional<Array<T>> out;
+    /// A fresh gradient comes from numpy.zeros (calloc: pages the OS zeroes on first touch),
+    /// and the kernel is told so; for sparse gradients this saves a second zeroing pass.
+    bool zero_init = false;
 };
 
 /**
@@ -52,6 +55,12 @@ py::tuple call_loss(Reduction reduction, const std::vector<py::ssize_t>& item_sh
         Array<T> target = *g.out;  // a new reference to the caller's array
         out.grad = target.mutable_data();
         grad = target;
+    } else if (g.want && g.zero_init) {
+        Array<T> grad_array = py::module_::import("numpy").attr("zeros")(
+            py::tuple(py::cast(grad_shape)), py::dtype::of<T>());
+        out.grad = grad_array.mutable_data();
+        out.grad_zeroed = true;
+        grad = grad_array;
     } else if (g.want) {
         Array<T> grad_array(grad_shape);
         out.grad = grad_array.mutable_data();

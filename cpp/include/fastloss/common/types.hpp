@@ -27,6 +27,7 @@ struct LossOutput {
     T* per_item = nullptr;             ///< (out) unreduced losses; required for Reduction::None
     double total = 0.0;                ///< (out) the reduced value for Mean / Sum
     T* grad = nullptr;                 ///< (out) gradient, same layout as the input; may be null
+    bool grad_zeroed = false;          ///< grad is known to hold zeros (fresh calloc memory)
     double grad_scale = 1.0;           ///< scalar grad_output
     const T* grad_per_item = nullptr;  ///< per-item grad_output (Reduction::None only); may be null
 };
