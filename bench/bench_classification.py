@@ -15,8 +15,9 @@ import argparse
 import os
 import sys
 
-import fastloss
 import numpy as np
+
+import fastloss
 from fastloss.bench._harness import (
     Report,
     machine_info,

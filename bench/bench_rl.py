@@ -88,7 +88,8 @@ def main(argv=None) -> Report:
     ours = fastloss.discounted_returns(rewards, dones, gamma=GAMMA)
     for name, fn in [("scipy.signal.lfilter per episode", lfilter_per_episode),
                      ("NumPy vectorised", numpy_vectorised)]:
-        np.testing.assert_allclose(fn(rewards, dones, GAMMA), ours, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(fn(rewards, dones, GAMMA), ours, rtol=1e-9, atol=1e-9,
+                                   err_msg=f"{name} disagrees with fastloss")
     native = time_call(lambda: fastloss.discounted_returns(rewards, dones, gamma=GAMMA),
                        repeat=args.repeat).median_ms
     for name, fn in [("scipy.signal.lfilter per episode", lfilter_per_episode),

@@ -10,9 +10,10 @@ import pathlib
 import subprocess
 import sys
 
-import fastloss
 import numpy as np
 import pytest
+
+import fastloss
 from fastloss import _core
 
 from ._cases import CASES

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 
-import fastloss
 import numpy as np
 import pytest
+
+import fastloss
 from fastloss import reference as ref
 
 from ._helpers import ELEMENTWISE_SHAPES, assert_close, check_grad

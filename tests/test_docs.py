@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 
 import pytest
+
 from fastloss import _cross_entropy, _divergence, _focal, _regression, _rl
 
 

@@ -46,7 +46,8 @@ def test_discounted_returns(shape, done_kind, bootstrap, dtype, rng):
     envs = 1 if len(shape) == 1 else shape[1]
     b = {None: None, "scalar": 0.7, "per_env": rng.normal(size=envs)}[bootstrap]
     got = fastloss.discounted_returns(r, d, gamma=0.9, bootstrap_value=b)
-    assert got.dtype == dtype and got.shape == shape
+    assert got.dtype == dtype
+    assert got.shape == shape
     assert_close(got, ref.discounted_returns(r, d, gamma=0.9, bootstrap_value=b), dtype)
     # and a plain loop, environment by environment
     r2, d2 = r.reshape(shape[0], envs), d.reshape(shape[0], envs)
@@ -81,7 +82,8 @@ def test_gae_and_lambda_returns(shape, done_kind, lam, dtype, rng):
     kw = dict(gamma=0.99, lambda_=lam, bootstrap_value=0.3)
     adv, ret = fastloss.generalized_advantage_estimation(r, v, d, **kw)
     want_adv, want_ret = ref.generalized_advantage_estimation(r, v, d, **kw)
-    assert adv.dtype == dtype and adv.shape == shape
+    assert adv.dtype == dtype
+    assert adv.shape == shape
     assert_close(adv, want_adv, dtype)
     assert_close(ret, want_ret, dtype)
     assert_close(fastloss.lambda_returns(r, v, d, **kw), want_ret, dtype)
@@ -119,7 +121,7 @@ def test_scan_gradients(shape, rng):
     check_grad(lambda z: fastloss.discounted_returns(z, d, gamma=0.8, bootstrap_value=0.5), grad,
                r, weights=u)
     kw = dict(gamma=0.9, lambda_=0.7, bootstrap_value=0.5)
-    (adv, _), (g_r, g_v) = fastloss.generalized_advantage_estimation_value_and_grad(
+    (_adv, _), (g_r, g_v) = fastloss.generalized_advantage_estimation_value_and_grad(
         r, v, d, grad_output=u, **kw)
     (_, _), (w_r, w_v) = ref.generalized_advantage_estimation_value_and_grad(r, v, d,
                                                                             grad_output=u, **kw)
@@ -129,21 +131,73 @@ def test_scan_gradients(shape, rng):
                weights=u)
     check_grad(lambda z: fastloss.generalized_advantage_estimation(r, z, d, **kw)[0], g_v, v,
                weights=u)
-    ret, (l_r, l_v) = fastloss.lambda_returns_value_and_grad(r, v, d, grad_output=u, **kw)
+    _ret, (l_r, l_v) = fastloss.lambda_returns_value_and_grad(r, v, d, grad_output=u, **kw)
     check_grad(lambda z: fastloss.lambda_returns(z, v, d, **kw), l_r, r, weights=u)
     check_grad(lambda z: fastloss.lambda_returns(r, z, d, **kw), l_v, v, weights=u)
+
+
+@pytest.mark.parametrize("shape", SCAN_SHAPES)
+@pytest.mark.parametrize("done_kind", ["random", "all", "none"])
+@pytest.mark.parametrize("n", [1, 3, 50])
+def test_n_step_returns(shape, done_kind, n, dtype, rng):
+    r, v, d = scan_inputs(rng, shape, dtype, done_kind)
+    kw = dict(gamma=0.9, n=n, bootstrap_value=0.4)
+    got = fastloss.n_step_returns(r, v, d, **kw)
+    assert got.dtype == dtype
+    assert got.shape == shape
+    assert_close(got, ref.n_step_returns(r, v, d, **kw), dtype)
+
+
+def test_n_step_returns_closed_forms(rng):
+    r, v = rng.normal(size=(20, 3)), rng.normal(size=(20, 3))
+    d = rng.random((20, 3)) < 0.2
+    b = rng.normal(size=3)
+    # n = 1: the one-step TD target r_t + gamma (1 - d_t) V_{t+1}
+    v_next = np.vstack([v[1:], b[None, :]])
+    np.testing.assert_allclose(
+        fastloss.n_step_returns(r, v, d, gamma=0.9, n=1, bootstrap_value=b),
+        r + 0.9 * (1 - d) * v_next, rtol=1e-13)
+    # n >= T: the full discounted returns (the values are never used)
+    np.testing.assert_allclose(
+        fastloss.n_step_returns(r, v, d, gamma=0.9, n=20, bootstrap_value=b),
+        fastloss.discounted_returns(r, d, gamma=0.9, bootstrap_value=b), rtol=1e-12)
+
+
+def test_n_step_returns_gradient(rng):
+    r, v, d = scan_inputs(rng, (12, 2), np.float64)
+    u = rng.normal(size=(12, 2))
+    kw = dict(gamma=0.8, n=3, bootstrap_value=0.5)
+    _value, (g_r, g_v) = fastloss.n_step_returns_value_and_grad(r, v, d, grad_output=u, **kw)
+    _, (w_r, w_v) = ref.n_step_returns_value_and_grad(r, v, d, grad_output=u, **kw)
+    assert_close(g_r, w_r, np.float64)
+    assert_close(g_v, w_v, np.float64)
+    check_grad(lambda z: fastloss.n_step_returns(z, v, d, **kw), g_r, r, weights=u)
+    check_grad(lambda z: fastloss.n_step_returns(r, z, d, **kw), g_v, v, weights=u)
+
+
+def test_n_step_dqn_targets(rng):
+    # n-step targets fed to the TD loss as r_t with discount 0
+    q_tm1, q_next = rng.normal(size=(10, 4)), rng.normal(size=(10, 4))
+    a, r = rng.integers(0, 4, size=10), rng.normal(size=10)
+    d = np.zeros(10, bool)
+    targets = fastloss.n_step_returns(r, q_next.max(axis=1), d, gamma=0.9, n=3)
+    loss = fastloss.q_learning_loss(q_tm1, a, targets, 0.0, q_next, loss="squared",
+                                    reduction="none")
+    np.testing.assert_allclose(loss, 0.5 * (targets - q_tm1[np.arange(10), a]) ** 2, rtol=1e-14)
 
 
 def test_scans_identical_for_1_2_4_threads(rng):
     r, v, d = scan_inputs(rng, (64, 1000), np.float32)
     runs = [(fastloss.discounted_returns(r, d, gamma=0.9, num_threads=n),
              fastloss.generalized_advantage_estimation(r, v, d, gamma=0.9, lambda_=0.9,
-                                                       num_threads=n))
+                                                       num_threads=n),
+             fastloss.n_step_returns(r, v, d, gamma=0.9, n=5, num_threads=n))
             for n in (1, 2, 4)]
-    for dr, (adv, ret) in runs[1:]:
+    for dr, (adv, ret), nstep in runs[1:]:
         np.testing.assert_array_equal(dr, runs[0][0])
         np.testing.assert_array_equal(adv, runs[0][1][0])
         np.testing.assert_array_equal(ret, runs[0][1][1])
+        np.testing.assert_array_equal(nstep, runs[0][2])
 
 
 # ---- policy gradient ----------------------------------------------------------------------------
@@ -195,7 +249,8 @@ def test_policy_gradient_extremes_are_finite(dtype):
     x = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]], dtype)
     value, grad = fastloss.policy_gradient_loss_value_and_grad(x, [1, 0], [1.0, -1.0],
                                                                entropy_coef=0.1, reduction="none")
-    assert np.isfinite(value).all() and np.isfinite(grad).all()
+    assert np.isfinite(value).all()
+    assert np.isfinite(grad).all()
     assert value[0] == pytest.approx(2e4, rel=1e-6)
 
 
@@ -272,6 +327,8 @@ class TestErrors:
             fastloss.discounted_returns(np.ones((2, 2, 2)), np.zeros((2, 2, 2)), gamma=0.9)
         with pytest.raises(ValueError, match="values: expected the shape of rewards"):
             fastloss.lambda_returns(np.ones(4), np.ones(3), np.zeros(4), gamma=0.9, lambda_=0.9)
+        with pytest.raises(ValueError, match="n: expected a positive integer, got 0"):
+            fastloss.n_step_returns(np.ones(4), np.ones(4), np.zeros(4), gamma=0.9, n=0)
 
     def test_actions_out_of_range(self):
         with pytest.raises(ValueError, match=r"actions: expected values in \[0, 3\), got 3"):

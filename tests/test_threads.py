@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import fastloss
 import numpy as np
 import pytest
+
+import fastloss
 
 from ._cases import CASES
 

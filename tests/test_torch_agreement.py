@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 
-import fastloss
 import numpy as np
 import pytest
+
+import fastloss
 
 from ._helpers import assert_close
 

@@ -100,6 +100,42 @@ py::tuple gae_vjp(const Opt<T>& u_adv, const Opt<T>& u_ret, const Dones& dones, 
     return py::make_tuple(grad_r, grad_v);
 }
 
+template <class T>
+Array<T> n_step_returns(const Array<T>& rewards, const Array<T>& values, const Dones& dones,
+                        index_t n, double gamma, const Opt<T>& bootstrap, int num_threads) {
+    const auto [steps, envs] =
+        require_scan(rewards, "rewards", {{&values, "values"}, {&dones, "dones"}});
+    require_length(bootstrap, "bootstrap_value", envs);
+    require_threads(num_threads);
+    if (n < 1) fail("n: expected a positive integer, got " + std::to_string(n));
+    Array<T> out(shape_of(rewards));
+    const std::uint8_t* d = dones.data();
+    const T *r = rewards.data(), *v = values.data(), *b = data_or_null(bootstrap);
+    T* o = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        kernels<T>().n_step_returns(r, v, d, steps, envs, n, gamma, b, o, num_threads);
+    }
+    return out;
+}
+
+template <class T>
+py::tuple n_step_returns_vjp(const Array<T>& u, const Dones& dones, index_t n, double gamma,
+                             int num_threads) {
+    const auto [steps, envs] = require_scan(u, "grad_output", {{&dones, "dones"}});
+    require_threads(num_threads);
+    if (n < 1) fail("n: expected a positive integer, got " + std::to_string(n));
+    Array<T> grad_r(shape_of(u)), grad_v(shape_of(u));
+    const std::uint8_t* d = dones.data();
+    const T* g = u.data();
+    T *gr = grad_r.mutable_data(), *gv = grad_v.mutable_data();
+    {
+        py::gil_scoped_release release;
+        kernels<T>().n_step_returns_vjp(g, d, steps, envs, n, gamma, gr, gv, num_threads);
+    }
+    return py::make_tuple(grad_r, grad_v);
+}
+
 /// logits-like (N, A) and per-row (N,) arrays.
 template <class T>
 void require_row_array(const Array<T>& a, const char* name, index_t n) {
@@ -188,6 +224,11 @@ void define(py::module_& m) {
           py::arg("grad_advantages").noconvert(), py::arg("grad_returns").noconvert(),
           py::arg("dones").noconvert(), py::arg("gamma"), py::arg("lambda_"),
           py::arg("num_threads"));
+    m.def("n_step_returns", &n_step_returns<T>, py::arg("rewards").noconvert(),
+          py::arg("values").noconvert(), py::arg("dones").noconvert(), py::arg("n"),
+          py::arg("gamma"), py::arg("bootstrap_value").noconvert(), py::arg("num_threads"));
+    m.def("n_step_returns_vjp", &n_step_returns_vjp<T>, py::arg("grad_output").noconvert(),
+          py::arg("dones").noconvert(), py::arg("n"), py::arg("gamma"), py::arg("num_threads"));
     m.def("policy_gradient_loss", &policy_gradient_loss<T>, py::arg("logits").noconvert(),
           py::arg("actions").noconvert(), py::arg("advantages").noconvert(),
           py::arg("weights").noconvert(), py::arg("entropy_coef"), FASTLOSS_RL_GRAD_ARGS);

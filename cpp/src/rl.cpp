@@ -11,6 +11,8 @@ void register_rl(Kernels<T>& k) {
     k.discounted_returns_vjp = &discounted_returns_vjp<T>;
     k.generalized_advantage_estimation = &generalized_advantage_estimation<T>;
     k.generalized_advantage_estimation_vjp = &generalized_advantage_estimation_vjp<T>;
+    k.n_step_returns = &n_step_returns<T>;
+    k.n_step_returns_vjp = &n_step_returns_vjp<T>;
     k.policy_gradient_loss = &policy_gradient_loss<T>;
     k.q_learning_loss = &q_learning_loss<T>;
 }

@@ -300,6 +300,83 @@ def lambda_returns_value_and_grad(rewards: ArrayLike, values: ArrayLike, dones: 
     return ret, (s.out(g_r), s.out(g_v))
 
 
+_NSTEP_PARAMS = _GAE_PARAMS.split("    lambda_ :")[0] + """    n : int >= 1
+        Steps of rewards before bootstrapping from the value.
+    bootstrap_value""" + _GAE_PARAMS.split("    bootstrap_value")[1]
+
+
+def _n_step_args(rewards, values, dones, gamma, n, bootstrap_value):
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        msg = f"n: expected a positive integer, got {n!r}"
+        raise ValueError(msg)
+    s = _Scan(rewards, dones, gamma, bootstrap_value, values=values)
+    if s.values is None:
+        msg = "values: expected an array of the rewards' shape, got None"
+        raise ValueError(msg)
+    return s, int(n)
+
+
+@fill_doc(params=_NSTEP_PARAMS)
+def n_step_returns(rewards: ArrayLike, values: ArrayLike, dones: ArrayLike, *, gamma: float,
+                   n: int, bootstrap_value: ArrayLike | None = None,
+                   num_threads: int | None = None) -> np.ndarray:
+    r"""n-step bootstrapped returns (rlax's ``n_step_bootstrapped_returns``):
+
+    .. math:: G^{(n)}_t = \sum_{k < m} \gamma^k r_{t+k} + \gamma^m V_{t+m},
+              \qquad m = \min(n, T - t),
+
+    with :math:`V_T` = ``bootstrap_value``; the sum stops after a step with ``dones = 1``, and
+    then there is no bootstrap. With ``values`` = max_a Q_target(s_t, a) these are n-step DQN
+    targets: pass them to :func:`q_learning_loss` as ``r_t`` with ``discount_t = 0``.
+
+    Parameters
+    ----------
+    <params>
+
+    Returns
+    -------
+    returns : array of the rewards' shape.
+
+    Examples
+    --------
+    >>> import fastloss
+    >>> fastloss.n_step_returns([1.0, 1.0, 1.0], [0.0, 10.0, 20.0], [0, 0, 0], gamma=0.5, n=1,
+    ...                         bootstrap_value=4.0).tolist()
+    [6.0, 11.0, 3.0]
+    """
+    s, n = _n_step_args(rewards, values, dones, gamma, n, bootstrap_value)
+    out = _core.n_step_returns(s.rewards, s.values, s.dones, n, s.gamma, s.bootstrap,
+                               resolve_threads(num_threads))
+    return s.out(out)
+
+
+@fill_doc(params=_NSTEP_PARAMS)
+def n_step_returns_value_and_grad(rewards: ArrayLike, values: ArrayLike, dones: ArrayLike, *,
+                                  gamma: float, n: int, bootstrap_value: ArrayLike | None = None,
+                                  grad_output: ArrayLike | None = None,
+                                  num_threads: int | None = None
+                                  ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """:func:`n_step_returns` and the gradient of ``sum(grad_output * returns)`` w.r.t.
+    ``rewards`` and ``values``.
+
+    Parameters
+    ----------
+    <params>
+    grad_output : array_like, optional
+        Weights of the returns (broadcastable to the rewards' shape); default all ones.
+
+    Returns
+    -------
+    (returns, (grad_rewards, grad_values)).
+    """
+    s, n = _n_step_args(rewards, values, dones, gamma, n, bootstrap_value)
+    threads = resolve_threads(num_threads)
+    out = _core.n_step_returns(s.rewards, s.values, s.dones, n, s.gamma, s.bootstrap, threads)
+    u = s.grid(1.0 if grad_output is None else grad_output, "grad_output")
+    g_r, g_v = _core.n_step_returns_vjp(u, s.dones, n, s.gamma, threads)
+    return s.out(out), (s.out(g_r), s.out(g_v))
+
+
 # ---------------------------------------------------------------------------------------------
 # Losses
 
@@ -469,8 +546,8 @@ def q_learning_loss(q_tm1: ArrayLike, a_tm1: ArrayLike, r_t: ArrayLike, discount
         a^*_i = \\arg\\max_a q_t[i, a]\\ \\text{(or of the selector)},
 
     loss = Huber_delta(td) or td^2 / 2 per transition; the target is a constant (no gradient
-    into q_t), and only q_tm1[i, a_i] gets a gradient. For n-step targets pass the n-step
-    reward sums (e.g. from :func:`discounted_returns` over each window) and discount gamma^n.
+    into q_t), and only q_tm1[i, a_i] gets a gradient. For n-step targets compute them with
+    :func:`n_step_returns` and pass them as ``r_t`` with ``discount_t = 0``.
 
     Parameters
     ----------

@@ -48,6 +48,12 @@ struct Kernels {
                                                  const std::uint8_t* dones, index_t steps,
                                                  index_t envs, double gamma, double lambda,
                                                  T* grad_rewards, T* grad_values, int threads);
+    void (*n_step_returns)(const T* rewards, const T* values, const std::uint8_t* dones,
+                           index_t steps, index_t envs, index_t n, double gamma, const T* bootstrap,
+                           T* out, int threads);
+    void (*n_step_returns_vjp)(const T* u, const std::uint8_t* dones, index_t steps, index_t envs,
+                               index_t n, double gamma, T* grad_rewards, T* grad_values,
+                               int threads);
     void (*policy_gradient_loss)(const T* logits, const index_t* actions, const T* advantages,
                                  const T* weights, index_t n, index_t c, double entropy_coef,
                                  LossOutput<T>& out, int threads);

@@ -176,3 +176,50 @@ def q_learning_loss(q_tm1, a_tm1, r_t, discount_t, q_t, *, double_q=False, q_t_s
     return q_learning_loss_value_and_grad(q_tm1, a_tm1, r_t, discount_t, q_t, double_q=double_q,
                                           q_t_selector=q_t_selector, loss=loss, delta=delta,
                                           weights=weights, reduction=reduction)[0]
+
+
+def n_step_returns(rewards, values, dones, *, gamma, n, bootstrap_value=None, num_threads=None):
+    (r, v, d), envs, back = _grid(rewards, values, np.asarray(dones) != 0)
+    b = _bootstrap(bootstrap_value, envs)
+    steps = r.shape[0]
+    out = np.empty_like(r)
+    for e in range(envs):
+        for t in range(steps):
+            acc, disc = 0.0, 1.0
+            for k in range(n):
+                if t + k >= steps:
+                    acc += disc * b[e]
+                    break
+                acc += disc * r[t + k, e]
+                disc *= gamma
+                if d[t + k, e]:
+                    break
+            else:
+                acc += disc * (v[t + n, e] if t + n < steps else b[e])
+            out[t, e] = acc
+    return back(out)
+
+
+def n_step_returns_value_and_grad(rewards, values, dones, *, gamma, n, bootstrap_value=None,
+                                  grad_output=None, num_threads=None):
+    value = n_step_returns(rewards, values, dones, gamma=gamma, n=n,
+                           bootstrap_value=bootstrap_value)
+    (r, d), envs, back = _grid(rewards, np.asarray(dones) != 0)
+    steps = r.shape[0]
+    u = np.broadcast_to(1.0 if grad_output is None else f64(grad_output), value.shape)
+    u = u.reshape(steps, envs)
+    g_r, g_v = np.zeros_like(r), np.zeros_like(r)
+    for e in range(envs):
+        for t in range(steps):
+            disc = 1.0
+            for k in range(n):
+                if t + k >= steps:
+                    break
+                g_r[t + k, e] += u[t, e] * disc
+                disc *= gamma
+                if d[t + k, e]:
+                    break
+            else:
+                if t + n < steps:
+                    g_v[t + n, e] += u[t, e] * disc
+    return value, (back(g_r), back(g_v))

@@ -137,7 +137,95 @@ FASTLOSS_NOINLINE void gae_vjp_block(const T* __restrict u_adv, const T* __restr
     }
 }
 
+/**
+ * n-step returns of one environment column (stride envs):
+ *   G_t = sum_{k < m} gamma^k r_{t+k} + gamma^m V_{t+m},  m = min(n, T - t), V_T = bootstrap,
+ * stopping (without bootstrap) after a step with d = 1. O(T n) per environment.
+ */
+template <class T>
+FASTLOSS_NOINLINE void n_step_column(const T* __restrict r, const T* __restrict v,
+                                     const std::uint8_t* __restrict d, index_t steps, index_t envs,
+                                     index_t e, index_t n, double gamma, double bootstrap,
+                                     T* __restrict out) {
+    for (index_t t = 0; t < steps; ++t) {
+        double acc = 0.0, disc = 1.0;
+        index_t k = 0;
+        bool ended = false;
+        for (; k < n && t + k < steps; ++k) {
+            const index_t o = (t + k) * envs + e;
+            acc += disc * static_cast<double>(r[o]);
+            disc *= gamma;
+            if (d[o]) {
+                ended = true;
+                break;
+            }
+        }
+        if (!ended) {
+            const index_t s = t + k;  // the bootstrap state
+            acc += disc * (s < steps ? static_cast<double>(v[s * envs + e]) : bootstrap);
+        }
+        out[t * envs + e] = static_cast<T>(acc);
+    }
+}
+
+/// VJP of n_step_column for L = sum_t u_t G_t: scatters u_t gamma^k to the rewards and
+/// u_t gamma^m to the bootstrap value (grad_r and grad_v are zeroed first).
+template <class T>
+FASTLOSS_NOINLINE void n_step_vjp_column(const T* __restrict u, const std::uint8_t* __restrict d,
+                                         index_t steps, index_t envs, index_t e, index_t n,
+                                         double gamma, T* __restrict grad_r, T* __restrict grad_v) {
+    for (index_t t = 0; t < steps; ++t) {
+        grad_r[t * envs + e] = T(0);
+        grad_v[t * envs + e] = T(0);
+    }
+    for (index_t t = 0; t < steps; ++t) {
+        const double ut = static_cast<double>(u[t * envs + e]);
+        double disc = 1.0;
+        index_t k = 0;
+        bool ended = false;
+        for (; k < n && t + k < steps; ++k) {
+            const index_t o = (t + k) * envs + e;
+            grad_r[o] = static_cast<T>(static_cast<double>(grad_r[o]) + ut * disc);
+            disc *= gamma;
+            if (d[o]) {
+                ended = true;
+                break;
+            }
+        }
+        if (!ended && t + k < steps) {
+            const index_t o = (t + k) * envs + e;
+            grad_v[o] = static_cast<T>(static_cast<double>(grad_v[o]) + ut * disc);
+        }
+    }
+}
+
 }  // namespace detail
+
+/**
+ * n-step bootstrapped returns (rlax's n_step_bootstrapped_returns with dones and gamma):
+ * rewards, values, dones, out: (steps, envs); bootstrap: (envs,) or null (0).
+ */
+template <class T>
+void n_step_returns(const T* rewards, const T* values, const std::uint8_t* dones, index_t steps,
+                    index_t envs, index_t n, double gamma, const T* bootstrap, T* out,
+                    int num_threads) {
+    detail::for_env_blocks(steps * n, envs, num_threads, [&](index_t e0, index_t len) {
+        for (index_t e = e0; e < e0 + len; ++e)
+            detail::n_step_column(rewards, values, dones, steps, envs, e, n, gamma,
+                                  bootstrap ? static_cast<double>(bootstrap[e]) : 0.0, out);
+    });
+}
+
+/// d sum(u G) / d (rewards, values); the bootstrap value and dones are constants.
+template <class T>
+void n_step_returns_vjp(const T* u, const std::uint8_t* dones, index_t steps, index_t envs,
+                        index_t n, double gamma, T* grad_rewards, T* grad_values, int num_threads) {
+    detail::for_env_blocks(steps * n, envs, num_threads, [&](index_t e0, index_t len) {
+        for (index_t e = e0; e < e0 + len; ++e)
+            detail::n_step_vjp_column(u, dones, steps, envs, e, n, gamma, grad_rewards,
+                                      grad_values);
+    });
+}
 
 /**
  * Discounted returns  G_t = r_t + gamma (1 - d_t) G_{t+1},  G_T = bootstrap (or 0).
