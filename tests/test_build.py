@@ -88,6 +88,18 @@ def test_every_instruction_set_agrees(case, dtype, rng):
         assert_close(grad, base_grad.astype(np.float64), dtype)
 
 
+def test_stub_matches_runtime(tmp_path):
+    """The shipped _core.pyi describes the built module (mypy stubtest, as pykdtree does)."""
+    pytest.importorskip("mypy.stubtest")
+    config = tmp_path / "mypy.ini"
+    # float32 and float64 overloads return different array types: mypy calls that an overlap
+    config.write_text("[mypy]\ndisable_error_code = overload-overlap\n")
+    out = subprocess.run([sys.executable, "-m", "mypy.stubtest", "fastloss._core",
+                          "--mypy-config-file", str(config)], capture_output=True, text=True,
+                         cwd=tmp_path, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
 def test_unknown_isa_is_refused():
     assert _core._set_isa("sse9") is False
 
