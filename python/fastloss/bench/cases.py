@@ -143,15 +143,63 @@ def segmentation_cases(rng, n: int, classes: int, side: int, dtype) -> list[Case
                  lambda: ref.cross_entropy_value_and_grad(logits, labels), t_call)]
 
 
+def rl_cases(rng, steps: int, envs: int, rows: int, actions: int, dtype) -> list[Case]:
+    """Scans over (steps, envs) and the RL losses over (rows, actions)."""
+    torch = _torch()
+    rewards = rng.standard_normal((steps, envs)).astype(dtype)
+    values = rng.standard_normal((steps, envs)).astype(dtype)
+    dones = rng.random((steps, envs)) < 0.01
+    q_tm1 = rng.standard_normal((rows, actions)).astype(dtype)
+    q_t = rng.standard_normal((rows, actions)).astype(dtype)
+    a = rng.integers(0, actions, size=rows)
+    r = rng.standard_normal(rows).astype(dtype)
+    disc = np.full(rows, 0.99, dtype)
+    adv = rng.standard_normal(rows).astype(dtype)
+    kw = dict(gamma=0.99, lambda_=0.95)
+    cases = [
+        Case("discounted_returns", f"{steps}x{envs}",
+             lambda: fastloss.discounted_returns(rewards, dones, gamma=0.99),
+             lambda: ref.discounted_returns(rewards, dones, gamma=0.99), None),
+        Case("generalized_advantage_estimation", f"{steps}x{envs}",
+             lambda: fastloss.generalized_advantage_estimation(rewards, values, dones, **kw),
+             lambda: ref.generalized_advantage_estimation(rewards, values, dones, **kw), None),
+    ]
+    t_q = t_pg = None
+    if torch is not None:
+        at, rt, dt, qt, advt = (torch.from_numpy(v) for v in (a, r, disc, q_t, adv))
+
+        def dqn(q):
+            target = rt + dt * qt.max(1).values
+            return torch.nn.functional.smooth_l1_loss(q.gather(1, at[:, None])[:, 0], target)
+
+        def pg(x):
+            logp = torch.log_softmax(x, 1)
+            entropy = -(logp.exp() * logp).sum(1)
+            return -(logp.gather(1, at[:, None])[:, 0] * advt).mean() - 0.01 * entropy.mean()
+
+        t_q, t_pg = _torch_fwd_bwd(torch, dqn, q_tm1), _torch_fwd_bwd(torch, pg, q_tm1)
+    cases.append(Case("q_learning_loss", f"{rows}x{actions}",
+                      lambda: fastloss.q_learning_loss_value_and_grad(q_tm1, a, r, disc, q_t),
+                      lambda: ref.q_learning_loss_value_and_grad(q_tm1, a, r, disc, q_t), t_q))
+    cases.append(Case("policy_gradient_loss", f"{rows}x{actions}",
+                      lambda: fastloss.policy_gradient_loss_value_and_grad(
+                          q_tm1, a, adv, entropy_coef=0.01),
+                      lambda: ref.policy_gradient_loss_value_and_grad(
+                          q_tm1, a, adv, entropy_coef=0.01), t_pg))
+    return cases
+
+
 SIZES = {
-    # name: (regression elements, classification rows, classes, (maps, classes, side))
-    "short": (1_000_000, 20_000, 100, (4, 21, 64)),
-    "large": (20_000_000, 200_000, 100, (8, 21, 256)),
+    # name: (regression elements, classification rows, classes, (maps, classes, side),
+    #        (scan steps, environments, RL rows, actions))
+    "short": (1_000_000, 20_000, 100, (4, 21, 64), (2_000, 16, 100_000, 18)),
+    "large": (20_000_000, 200_000, 100, (8, 21, 256), (10_000, 64, 1_000_000, 18)),
 }
 
 
 def all_cases(size: str, dtype, seed: int = 0) -> list[Case]:
     rng = np.random.default_rng(seed)
-    n, rows, classes, (maps, map_classes, side) = SIZES[size]
+    n, rows, classes, (maps, map_classes, side), (steps, envs, rl_rows, actions) = SIZES[size]
     return (regression_cases(rng, n, dtype) + classification_cases(rng, rows, classes, dtype)
-            + segmentation_cases(rng, maps, map_classes, side, dtype))
+            + segmentation_cases(rng, maps, map_classes, side, dtype)
+            + rl_cases(rng, steps, envs, rl_rows, actions, dtype))

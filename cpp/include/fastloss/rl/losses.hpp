@@ -78,6 +78,81 @@ inline index_t row_argmax(const T* x, index_t c) {
  * logits: (n, c); actions: (n,) in [0, c) (checked by the caller); advantages: (n,);
  * weights: (n,) or null. Advantages are constants (no gradient). Mean divides by n.
  */
+namespace detail {
+
+// Rows per policy-gradient batch: the per-row logs and factors run as one SIMD loop.
+constexpr index_t kPgBatch = 256;
+
+/// loss, k1, k2 of each row from S = sum e, D = sum e (x - m), the label's x_a - m, the
+/// advantage and the weight (see policy_gradient_loss); returns the summed loss.
+FASTLOSS_NOINLINE inline double pg_batch_terms(index_t rows, double beta, const double* S,
+                                               const double* D, const double* za, const double* adv,
+                                               const double* w, const double* ci, double* loss,
+                                               double* k1, double* k2) {
+    double acc = 0.0;
+#pragma omp simd reduction(+ : acc)
+    for (index_t r = 0; r < rows; ++r) {
+        const double log_s = vm::log(S[r]);
+        const double entropy = log_s - D[r] / S[r];
+        const double l = -w[r] * (adv[r] * (za[r] - log_s) + beta * entropy);
+        loss[r] = l;
+        acc += l;
+        const double c = ci[r] * w[r];
+        // w [A p_c + beta p_c (x_c - m - log S + H)] = e_c (k1 + k2 (x_c - m))
+        k1[r] = c * (adv[r] + beta * (entropy - log_s)) / S[r];
+        k2[r] = c * beta / S[r];
+    }
+    return acc;
+}
+
+template <class T>
+double policy_gradient_batch(const T* logits, const index_t* actions, const T* advantages,
+                             const T* weights, index_t i0, index_t rows, index_t c, double beta,
+                             const GradCoef<T>& coef, T* per_item, T* grad) {
+    alignas(64) double S[kPgBatch], D[kPgBatch], za[kPgBatch], adv[kPgBatch], w[kPgBatch],
+        ci[kPgBatch], loss[kPgBatch], k1[kPgBatch], k2[kPgBatch];
+    alignas(64) T m[kPgBatch];
+    for (index_t r = 0; r < rows; ++r) {
+        const index_t i = i0 + r;
+        const T* x = logits + i * c;
+        T* g = grad ? grad + i * c : nullptr;
+        m[r] = row_max(x, c);
+        if (g)
+            pg_row_sums<true>(x, c, m[r], g, &S[r], &D[r]);
+        else
+            pg_row_sums<false>(x, c, m[r], g, &S[r], &D[r]);
+        za[r] = static_cast<double>(x[actions[i]]) - static_cast<double>(m[r]);
+        adv[r] = static_cast<double>(advantages[i]);
+        w[r] = weights ? static_cast<double>(weights[i]) : 1.0;
+        ci[r] = grad ? coef.at(i) : 0.0;
+    }
+    const double acc = pg_batch_terms(rows, beta, S, D, za, adv, w, ci, loss, k1, k2);
+    if (per_item)
+        for (index_t r = 0; r < rows; ++r) per_item[i0 + r] = static_cast<T>(loss[r]);
+    if (grad) {
+        for (index_t r = 0; r < rows; ++r) {
+            const index_t i = i0 + r;
+            T* g = grad + i * c;
+            pg_row_grad(g, logits + i * c, c, m[r], static_cast<T>(k1[r]), static_cast<T>(k2[r]));
+            g[actions[i]] -= static_cast<T>(ci[r] * w[r] * adv[r]);
+        }
+    }
+    return acc;
+}
+
+}  // namespace detail
+
+/**
+ * Policy-gradient loss of a softmax policy (REINFORCE / actor-critic), per row i:
+ *   l_i = -w_i [A_i log pi(a_i | s_i) + beta H(pi(. | s_i))],   pi = softmax(x_i),
+ *   H = -sum_c pi_c log pi_c = log S - sum_c p_c (x_c - m)   (both terms >= 0),
+ *   d l_i / d x_ic = w_i [A_i (pi_c - [c = a_i]) + beta pi_c (log pi_c + H)].
+ *
+ * logits: (n, c); actions: (n,) in [0, c) (checked by the caller); advantages: (n,);
+ * weights: (n,) or null. Advantages are constants (no gradient). Mean divides by n.
+ * Rows go in batches: sums per row, then the logs and factors of the whole batch as one
+ * SIMD loop (a scalar log per row costs as much as a short row's arithmetic).
+ */
 template <class T>
 void policy_gradient_loss(const T* logits, const index_t* actions, const T* advantages,
                           const T* weights, index_t n, index_t c, double entropy_coef,
@@ -85,39 +160,15 @@ void policy_gradient_loss(const T* logits, const index_t* actions, const T* adva
     const GradCoef<T> coef(out, static_cast<double>(n));
     T* per_item = out.reduction == Reduction::None ? out.per_item : nullptr;
     T* grad = out.grad;
-    const double beta = entropy_coef;
-    const double sum =
-        ordered_block_sum(n, rows_per_block(c), n * c, num_threads, [&](index_t b, index_t e) {
-            double acc = 0.0;
-            for (index_t i = b; i < e; ++i) {
-                const T* x = logits + i * c;
-                T* g = grad ? grad + i * c : nullptr;
-                const T m = detail::row_max(x, c);
-                double S, D;
-                if (g)
-                    detail::pg_row_sums<true>(x, c, m, g, &S, &D);
-                else
-                    detail::pg_row_sums<false>(x, c, m, g, &S, &D);
-                const double log_s = std::log(S);
-                const double entropy = log_s - D / S;
-                const index_t a = actions[i];
-                const double logp_a = (static_cast<double>(x[a]) - static_cast<double>(m)) - log_s;
-                const double adv = static_cast<double>(advantages[i]);
-                const double w = weights ? static_cast<double>(weights[i]) : 1.0;
-                const double loss = -w * (adv * logp_a + beta * entropy);
-                acc += loss;
-                if (per_item) per_item[i] = static_cast<T>(loss);
-                if (g) {
-                    const double ci = coef.at(i) * w;
-                    // w [A p_c + beta p_c (x_c - m - log S + H)] = e_c (k1 + k2 (x_c - m))
-                    const double k1 = ci * (adv + beta * (entropy - log_s)) / S;
-                    const double k2 = ci * beta / S;
-                    detail::pg_row_grad(g, x, c, m, static_cast<T>(k1), static_cast<T>(k2));
-                    g[a] -= static_cast<T>(ci * adv);
-                }
-            }
-            return acc;
-        });
+    const index_t block = detail::kPgBatch * imax(1, rows_per_block(c) / detail::kPgBatch);
+    const double sum = ordered_block_sum(n, block, n * c, num_threads, [&](index_t b, index_t e) {
+        double acc = 0.0;
+        for (index_t i0 = b; i0 < e; i0 += detail::kPgBatch)
+            acc += detail::policy_gradient_batch(logits, actions, advantages, weights, i0,
+                                                 imin(detail::kPgBatch, e - i0), c, entropy_coef,
+                                                 coef, per_item, grad);
+        return acc;
+    });
     store_total(out, sum, static_cast<double>(n));
 }
 
