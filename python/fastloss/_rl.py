@@ -47,7 +47,7 @@ _SCAN_PARAMS = """
 
 
 class _Scan:
-    """Shapes and conversions shared by the scans: (T,) <-> (T, 1), dones as 0/1 floats."""
+    """Shapes and conversions shared by the scans: (T,) <-> (T, 1), dones as 0/1 bytes."""
 
     def __init__(self, rewards, dones, gamma, bootstrap_value, values=None, lambda_=None):
         self.gamma = check_number(gamma, "gamma", minimum=0.0, maximum=1.0)
