@@ -3,6 +3,7 @@ PyTorch on the CPU where it is installed), forward + gradient, side by side in o
 
     python -m fastloss.bench                  # short default, float32, all cores
     python -m fastloss.bench --size large --dtype float64 --threads 1 --json out.json
+    python -m fastloss.bench --only focal
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ def main(argv: list[str] | None = None) -> Report:
     parser.add_argument("--threads", type=int, default=None, help="default: all cores")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per measurement")
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch column")
+    parser.add_argument("--only", metavar="TEXT",
+                        help="time only the losses whose name contains TEXT (e.g. focal)")
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args(argv)
 
@@ -45,7 +48,11 @@ def main(argv: list[str] | None = None) -> Report:
     report = Report("fastloss vs NumPy reference and PyTorch (forward + gradient)",
                     ["loss", "shape", "fastloss ms", "NumPy ref ms", "torch ms",
                      "speed-up vs NumPy", "speed-up vs torch"])
-    for case in all_cases(args.size, np.dtype(args.dtype)):
+    cases = [c for c in all_cases(args.size, np.dtype(args.dtype))
+             if args.only is None or args.only in c.loss]
+    if not cases:
+        parser.error(f"--only {args.only!r} matches no loss")
+    for case in cases:
         native = time_call(case.native, repeat=args.repeat).median_ms
         reference = time_call(case.reference, repeat=max(1, args.repeat // 2), warmup=1).median_ms
         torch_ms = None
