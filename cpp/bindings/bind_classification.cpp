@@ -183,12 +183,6 @@ py::tuple kl_divergence(const Array<T>& input, const Array<T>& target, bool log_
                         });
 }
 
-// The trailing arguments every loss binding takes, in this order.
-#define FASTLOSS_GRAD_ARGS                                                   \
-    py::arg("reduction"), py::arg("want_grad"), py::arg("grad_scale"),       \
-        py::arg("grad_output").noconvert(), py::arg("grad_out").noconvert(), \
-        py::arg("num_threads")
-
 template <class T>
 void define(py::module_& m) {
     m.def("binary_cross_entropy", &binary_cross_entropy<T>, py::arg("logits").noconvert(),

@@ -204,11 +204,6 @@ py::tuple q_learning_loss(const Array<T>& q_tm1, const Labels& a_tm1, const Arra
                         });
 }
 
-#define FASTLOSS_RL_GRAD_ARGS                                                \
-    py::arg("reduction"), py::arg("want_grad"), py::arg("grad_scale"),       \
-        py::arg("grad_output").noconvert(), py::arg("grad_out").noconvert(), \
-        py::arg("num_threads")
-
 template <class T>
 void define(py::module_& m) {
     m.def("discounted_returns", &discounted_returns<T>, py::arg("rewards").noconvert(),
@@ -231,12 +226,12 @@ void define(py::module_& m) {
           py::arg("dones").noconvert(), py::arg("n"), py::arg("gamma"), py::arg("num_threads"));
     m.def("policy_gradient_loss", &policy_gradient_loss<T>, py::arg("logits").noconvert(),
           py::arg("actions").noconvert(), py::arg("advantages").noconvert(),
-          py::arg("weights").noconvert(), py::arg("entropy_coef"), FASTLOSS_RL_GRAD_ARGS);
+          py::arg("weights").noconvert(), py::arg("entropy_coef"), FASTLOSS_GRAD_ARGS);
     m.def("q_learning_loss", &q_learning_loss<T>, py::arg("q_tm1").noconvert(),
           py::arg("a_tm1").noconvert(), py::arg("r_t").noconvert(),
           py::arg("discount_t").noconvert(), py::arg("q_t").noconvert(),
           py::arg("q_t_selector").noconvert(), py::arg("weights").noconvert(), py::arg("loss"),
-          py::arg("delta"), FASTLOSS_RL_GRAD_ARGS);
+          py::arg("delta"), FASTLOSS_GRAD_ARGS);
 }
 
 }  // namespace

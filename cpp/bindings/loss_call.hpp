@@ -81,6 +81,12 @@ inline std::vector<py::ssize_t> shape_of(const py::array& a) {
     return std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim());
 }
 
+// The trailing py::arg list of every loss binding, in the order call_loss's callers take them.
+#define FASTLOSS_GRAD_ARGS                                                   \
+    py::arg("reduction"), py::arg("want_grad"), py::arg("grad_scale"),       \
+        py::arg("grad_output").noconvert(), py::arg("grad_out").noconvert(), \
+        py::arg("num_threads")
+
 template <class T>
 const Kernels<T>& kernels() {
     return kernel_table().get<T>();
