@@ -13,6 +13,7 @@ Kernels<T> make_kernels() {
     register_regression(k);
     register_classification(k);
     register_rl(k);
+    register_segmentation(k);
     return k;
 }
 }  // namespace

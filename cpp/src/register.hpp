@@ -12,6 +12,8 @@ template <class T>
 void register_classification(Kernels<T>& k);
 template <class T>
 void register_rl(Kernels<T>& k);
+template <class T>
+void register_segmentation(Kernels<T>& k);
 
 KernelTable make_kernel_table();
 

@@ -13,7 +13,8 @@ def fill_doc(**parts: str) -> Callable[[F], F]:
     def decorate(func: F) -> F:
         doc = func.__doc__ or ""
         for name, text in parts.items():
-            doc = doc.replace(f"<{name}>", text.strip("\n"))
+            # the placeholder's own line carries the first line's indentation
+            doc = doc.replace(f"<{name}>", text.strip("\n").lstrip(" "))
         func.__doc__ = doc
         return func
 

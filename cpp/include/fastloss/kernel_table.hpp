@@ -10,6 +10,7 @@
 #include "fastloss/common/types.hpp"
 #include "fastloss/regression.hpp"
 #include "fastloss/classification/softmax.hpp"
+#include "fastloss/segmentation/params.hpp"
 
 namespace fastloss {
 
@@ -63,6 +64,10 @@ struct Kernels {
     void (*kl_divergence)(const T* input, const T* target, index_t n, bool log_input,
                           bool log_target, double mean_denominator, LossOutput<T>& out,
                           int threads);
+    // segmentation
+    Status (*overlap_loss)(const T* input, const index_t* labels, const T* targets, index_t n,
+                           index_t c, index_t s, const T* class_weight, const OverlapParams& params,
+                           LossOutput<T>& out, int threads);
 };
 
 struct KernelTable {

@@ -1,0 +1,260 @@
+// Overlap losses over (N, C, S) volumes: Dice, Jaccard, Tversky, Focal Tversky and the
+// generalized Dice, from logits (softmax or sigmoid) or probabilities, with integer labels or
+// dense (one-hot / soft) targets.
+//
+// Two passes, no temporaries of the volume's size:
+//   1. activation and the per-class sums (TP, Sp, St) of every (sample, block of positions),
+//      each block into its own slot, then added in block order (bitwise identical for any
+//      thread count);
+//   2. (gradient only) the losses' derivatives with respect to the sums give, per unit and
+//      class, d loss / d p = a t + b (or + 2 b p when squared); the activation is recomputed
+//      (cheaper than a stored probability volume: one exp per element against a write and a
+//      read of the volume) and the gradient written through the softmax or sigmoid.
+#pragma once
+
+#include <memory>
+
+#include "fastloss/common/elementwise.hpp"
+#include "fastloss/segmentation/overlap_index.hpp"
+#include "fastloss/segmentation/overlap_tiles.hpp"
+
+FASTLOSS_BEGIN_ISA_NAMESPACE
+namespace detail {
+
+/// Positions per tile: the C x L probability and gradient buffers stay near L1 size.
+inline index_t overlap_tile_len(index_t c) {
+    const index_t L = imin(512, imax(64, 4096 / c));
+    return L / 16 * 16;
+}
+
+/// One thread's tile buffers.
+template <class T>
+struct OverlapScratch {
+    std::unique_ptr<T[]> mem;
+    T *p, *g, *m, *z, *yf, *vf;
+
+    OverlapScratch(index_t c, index_t L) : mem(new T[static_cast<std::size_t>((2 * c + 4) * L)]) {
+        p = mem.get();
+        g = p + c * L;
+        m = g + c * L;
+        z = m + L;
+        yf = z + L;
+        vf = yf + L;
+    }
+};
+
+/// The problem as the tile loops see it.
+template <class T>
+struct OverlapVolume {
+    const T* x;           // (n, c, s) input
+    const index_t* y;     // (n, s) labels, or null
+    const T* t;           // (n, c, s) dense targets, or null
+    index_t n, c, s, L;
+    const OverlapParams& prm;
+    index_t shift;     // labels: class j is label j + shift (shift 1: binary labels, c = 1)
+    index_t n_values;  // labels: valid values are [0, n_values)
+
+    const T* x_at(index_t i, index_t j, index_t s0) const { return x + (i * c + j) * s + s0; }
+    const T* t_at(index_t i, index_t j, index_t s0) const { return t + (i * c + j) * s + s0; }
+};
+
+/**
+ * The probabilities of the tile (sample i, positions s0 .. s0 + len) and, with labels, its
+ * label values: returns where class 0's probabilities start; class j is `stride` further.
+ * `bad` counts invalid labels.
+ */
+template <bool HasIgnore, class T>
+const T* activate_tile(const OverlapVolume<T>& v, index_t i, index_t s0, index_t len,
+                       OverlapScratch<T>& w, index_t& stride, index_t& bad) {
+    if (v.y)
+        bad += label_tile<HasIgnore>(v.y + i * v.s + s0, len, v.prm.ignore_index, v.n_values,
+                                     w.yf, w.vf);
+    const T* x = v.x_at(i, 0, s0);
+    switch (v.prm.activation) {
+        case Activation::Softmax:
+            softmax_tile(x, v.s, v.c, len, v.L, w.p, w.m, w.z);
+            break;
+        case Activation::Sigmoid:
+            for (index_t j = 0; j < v.c; ++j) sigmoid_row(x + j * v.s, len, w.p + j * v.L);
+            break;
+        case Activation::None:
+            stride = v.s;
+            return x;
+    }
+    stride = v.L;
+    return w.p;
+}
+
+/// Adds the sums of positions [s0, s1) of sample i into sums (c x 3); returns bad labels.
+template <bool HasIgnore, bool Squared, class T>
+index_t block_sums(const OverlapVolume<T>& v, index_t i, index_t s0, index_t s1,
+                   OverlapScratch<T>& w, double* sums) {
+    index_t bad = 0;
+    for (index_t a = s0; a < s1; a += v.L) {
+        const index_t len = imin(v.L, s1 - a);
+        index_t stride = 0;
+        const T* p = activate_tile<HasIgnore>(v, i, a, len, w, stride, bad);
+        for (index_t j = v.prm.first_class; j < v.c; ++j) {
+            if (v.y)
+                label_class_sums<HasIgnore, Squared>(p + j * stride, w.yf, w.vf,
+                                                     static_cast<T>(j + v.shift), len,
+                                                     sums + 3 * j);
+            else
+                dense_class_sums<Squared>(p + j * stride, v.t_at(i, j, a), len, sums + 3 * j);
+        }
+    }
+    return bad;
+}
+
+/// Writes the gradient of positions [s0, s1) of sample i; a, b: the unit's (c,) factors.
+template <bool Labels, bool HasIgnore, bool Squared, class T>
+void block_grad(const OverlapVolume<T>& v, index_t i, index_t s0, index_t s1,
+                OverlapScratch<T>& w, const T* a, const T* b, T* grad) {
+    index_t bad = 0;
+    for (index_t at = s0; at < s1; at += v.L) {
+        const index_t len = imin(v.L, s1 - at);
+        index_t stride = 0;
+        const T* p = activate_tile<HasIgnore>(v, i, at, len, w, stride, bad);
+        T* out = grad + i * v.c * v.s + at;
+        // With no activation d loss / d p is the gradient: written straight to `out`.
+        const bool direct = v.prm.activation == Activation::None;
+        for (index_t j = 0; j < v.c; ++j)
+            class_dp<Labels, HasIgnore, Squared>(
+                p + j * stride, Labels ? nullptr : v.t_at(i, j, at), w.yf, w.vf,
+                static_cast<T>(j + v.shift), a[j], b[j], len, direct ? out + j * v.s : w.g + j * v.L);
+        if (v.prm.activation == Activation::Softmax)
+            softmax_backward_tile(p, w.g, v.c, len, v.L, w.m, out, v.s);
+        else if (v.prm.activation == Activation::Sigmoid)
+            for (index_t j = 0; j < v.c; ++j)
+                sigmoid_backward_row(p + j * v.L, w.g + j * v.L, len, out + j * v.s);
+    }
+}
+
+/// Runs fn(scratch, sample, s0, s1, block) over every block, in parallel; returns the sum of
+/// what fn returns (a count, so any order gives the same result).
+template <class T, class F>
+index_t for_each_block(const OverlapVolume<T>& v, index_t per_block, int num_threads, F&& fn) {
+    const index_t per_sample = (v.s + per_block - 1) / per_block;
+    const index_t n_blocks = v.n * per_sample;
+    const bool parallel = num_threads > 1 && n_blocks > 1 && v.n * v.c * v.s >= kParallelThreshold;
+    (void)parallel;
+    index_t total = 0;
+#pragma omp parallel num_threads(num_threads) if (parallel) reduction(+ : total)
+    {
+        OverlapScratch<T> w(v.c, v.L);
+#pragma omp for schedule(static)
+        for (index_t blk = 0; blk < n_blocks; ++blk) {
+            const index_t i = blk / per_sample, s0 = (blk % per_sample) * per_block;
+            total += fn(w, i, s0, imin(v.s, s0 + per_block), blk);
+        }
+    }
+    return total;
+}
+
+}  // namespace detail
+
+/**
+ * Overlap loss of `input` (n, c, s) against labels (n, s) or dense targets (n, c, s) (exactly
+ * one is non-null); class_weight (c,) or null (not for the generalized Dice).
+ *
+ * Loss items: per unit (a sample, or the batch when prm.batch) and class c in [first_class, c),
+ * unit-major, the class loss w_c f(I); for the generalized Dice one item per unit. Mean divides
+ * by the number of counted items (EmptyClass::Ignore leaves some out). Labels: class j is the
+ * label j (for c = 1, binary labels: the label 1). Returns Status::LabelOutOfRange if a
+ * non-ignored label is outside [0, max(c, 2)); the outputs are then meaningless.
+ */
+template <class T>
+Status overlap_loss(const T* input, const index_t* labels, const T* targets, index_t n, index_t c,
+                    index_t s, const T* class_weight, const OverlapParams& prm, LossOutput<T>& out,
+                    int num_threads) {
+    using namespace detail;
+    const detail::OverlapVolume<T> v{input, labels, targets, n, c, s, overlap_tile_len(c), prm,
+                                     c == 1 ? 1 : 0, c == 1 ? 2 : c};
+    const index_t per_block = imax(v.L, kElementBlock / c / v.L * v.L);
+    const index_t per_sample = (s + per_block - 1) / per_block;
+
+    // Pass 1: per-block sums, then added in block order into per-unit sums.
+    const index_t cells = 3 * c;
+    std::unique_ptr<double[]> partial(new double[static_cast<std::size_t>(n * per_sample * cells)]());
+    index_t bad = 0;
+    with_flags(prm.has_ignore && labels, prm.squared, [&](auto ign, auto sq) {
+        constexpr bool kIgnore = decltype(ign)::value, kSquared = decltype(sq)::value;
+        bad = for_each_block(v, per_block, num_threads,
+                             [&](OverlapScratch<T>& w, index_t i, index_t s0, index_t s1,
+                                 index_t blk) {
+                                 return block_sums<kIgnore, kSquared>(v, i, s0, s1, w,
+                                                                      partial.get() + blk * cells);
+                             });
+    });
+    if (bad) return Status::LabelOutOfRange;
+    const index_t units = prm.batch ? 1 : n;
+    std::unique_ptr<double[]> sums(new double[static_cast<std::size_t>(units * cells)]());
+    for (index_t blk = 0; blk < n * per_sample; ++blk) {
+        double* dst = sums.get() + (prm.batch ? 0 : blk / per_sample) * cells;
+        const double* src = partial.get() + blk * cells;
+        for (index_t k = 0; k < cells; ++k) dst[k] += src[k];
+    }
+
+    // The loss items and d item / d (TP, Sp) per unit and class.
+    const bool generalized = prm.kind == OverlapKind::GeneralizedDice;
+    const index_t c0 = prm.first_class, per_unit = generalized ? 1 : c - c0;
+    const index_t items = units * per_unit;
+    std::unique_ptr<double[]> loss(new double[static_cast<std::size_t>(items)]);
+    std::unique_ptr<bool[]> counted(new bool[static_cast<std::size_t>(items)]);
+    std::unique_ptr<double[]> d(new double[static_cast<std::size_t>(units * 2 * c)]());
+    std::unique_ptr<double[]> scratch(new double[static_cast<std::size_t>(c)]);
+    const IndexCoefficients q = index_coefficients(prm);
+    for (index_t u = 0; u < units; ++u) {
+        const double* su = sums.get() + u * cells;
+        double* du = d.get() + u * 2 * c;
+        if (generalized) {
+            const OverlapItem it = generalized_item(su, c0, c, prm, scratch.get(), du);
+            loss[u] = it.loss;
+            counted[u] = true;
+            continue;
+        }
+        for (index_t j = c0; j < c; ++j) {
+            const double wj = class_weight ? static_cast<double>(class_weight[j]) : 1.0;
+            const OverlapItem it = class_item(su + 3 * j, prm, q, wj, du + 2 * j);
+            loss[u * per_unit + j - c0] = it.loss;
+            counted[u * per_unit + j - c0] = it.counted;
+        }
+    }
+    double total = 0.0, count = 0.0;
+    for (index_t k = 0; k < items; ++k) {
+        total += loss[k];
+        count += counted[k] ? 1.0 : 0.0;
+    }
+    if (out.reduction == Reduction::None)
+        for (index_t k = 0; k < items; ++k) out.per_item[k] = static_cast<T>(loss[k]);
+    store_total(out, total, count);
+    if (!out.grad) return Status::Ok;
+
+    // Pass 2: the gradient, with each item's grad_output folded into its factors.
+    const GradCoef<T> gc(out, count);
+    std::unique_ptr<T[]> ab(new T[static_cast<std::size_t>(units * 2 * c)]);
+    for (index_t u = 0; u < units; ++u)
+        for (index_t j = 0; j < c; ++j) {
+            const index_t item = generalized ? u : u * per_unit + j - c0;
+            const double g = j < c0 ? 0.0 : gc.at(item);
+            ab[u * 2 * c + j] = static_cast<T>(g * d[u * 2 * c + 2 * j]);
+            ab[u * 2 * c + c + j] = static_cast<T>(g * d[u * 2 * c + 2 * j + 1]);
+        }
+    T* grad = out.grad;
+    with_flags(prm.has_ignore && labels, prm.squared, [&](auto ign, auto sq) {
+        constexpr bool kIgnore = decltype(ign)::value, kSquared = decltype(sq)::value;
+        with_flag(labels != nullptr, [&](auto lab) {
+            constexpr bool kLabels = decltype(lab)::value;
+            for_each_block(v, per_block, num_threads,
+                           [&](OverlapScratch<T>& w, index_t i, index_t s0, index_t s1, index_t) {
+                               const T* f = ab.get() + (prm.batch ? 0 : i) * 2 * c;
+                               block_grad<kLabels, kIgnore, kSquared>(v, i, s0, s1, w, f, f + c,
+                                                                      grad);
+                               return index_t{0};
+                           });
+        });
+    });
+    return Status::Ok;
+}
+
+FASTLOSS_END_ISA_NAMESPACE
