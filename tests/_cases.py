@@ -87,6 +87,26 @@ def _q_learning(rng, dtype):
             dict(double_q=True, q_t_selector=rng.normal(size=(3001, 18)).astype(dtype)))
 
 
+def _dice(rng, dtype):  # softmax, labels with ignored positions, V-Net denominator
+    x = (3 * rng.normal(size=(2, 4, 23, 29, 13))).astype(dtype)
+    y = rng.integers(0, 4, size=(2, 23, 29, 13))
+    y[:, :2] = 255
+    return "dice_loss", (x, y), dict(ignore_index=255, include_background=False,
+                                     weight=[1.0, 0.5, 2.0], squared_pred=True)
+
+
+def _focal_tversky(rng, dtype):  # sigmoid, soft targets, sums over the batch
+    x = (3 * rng.normal(size=(3, 3, 61, 67))).astype(dtype)
+    return "focal_tversky_loss", (x, rng.random(x.shape).astype(dtype)), dict(
+        activation="sigmoid", batch=True)
+
+
+def _generalized_dice(rng, dtype):  # probabilities, one channel, binary labels
+    p = rng.random(size=(4, 1, 97, 101)).astype(dtype)
+    return "generalized_dice_loss", (p, rng.integers(0, 2, size=(4, 97, 101))), dict(
+        activation=None, w_type="simple")
+
+
 CASES = {
     "sse": _regression("sse"),
     "mse": _regression("mse"),
@@ -105,4 +125,7 @@ CASES = {
     "distillation_kl": _distillation,
     "policy_gradient_loss": _policy_gradient,
     "q_learning_loss": _q_learning,
+    "dice_loss": _dice,
+    "focal_tversky_loss": _focal_tversky,
+    "generalized_dice_loss": _generalized_dice,
 }

@@ -6,10 +6,18 @@ import doctest
 
 import pytest
 
-from fastloss import _cross_entropy, _divergence, _focal, _regression, _rl
+from fastloss import (
+    _cross_entropy,
+    _divergence,
+    _focal,
+    _regression,
+    _rl,
+    _segmentation,
+)
 
 
-@pytest.mark.parametrize("module", [_regression, _cross_entropy, _focal, _divergence, _rl],
+@pytest.mark.parametrize("module", [_regression, _cross_entropy, _focal, _divergence, _rl,
+                                    _segmentation],
                          ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

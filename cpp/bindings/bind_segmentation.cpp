@@ -102,7 +102,7 @@ py::tuple overlap_loss(const Array<T>& input, const std::optional<Labels>& label
             return Status::Ok;
         });
     if (status == Status::LabelOutOfRange)  // the slow scan runs only to name the bad label
-        require_labels_in_range(*labels, "labels", c == 1 ? 2 : c, options.ignore_index);
+        require_labels_in_range(*labels, "targets", c == 1 ? 2 : c, options.ignore_index);
     return result;
 }
 

@@ -55,7 +55,7 @@ def _overlap(kind: str, logits_or_probs: Any, targets: Any, *, activation: str |
         check_number(gamma, "gamma", minimum=0.0, strict=True), empty, w_type, reduction,
         want_grad, scale, per_item, None if out is None else out.reshape(v.volume.shape),
         resolve_threads(num_threads))
-    return finish(v.items(value), v.dtype), v.grad_shape(grad)
+    return finish(v.items(value), v.dtype), out if out is not None else v.grad_shape(grad)
 
 
 _COMMON = """

@@ -86,10 +86,10 @@ def overlap_value_and_grad(kind, logits_or_probs, targets, *, activation="softma
         item_shape = () if batch else (n,)
     else:
         k, u, a, b = _index_coefficients(kind, alpha, beta)
-        cw = np.ones(c) if weight is None else np.broadcast_to(f64(weight), (c,))
-        if weight is not None and np.ndim(weight) == 1 and len(weight) == c - c0 != c:
-            cw = np.concatenate([[0.0], f64(weight)])
-        cw = cw[c0:]
+        cw = np.ones(c) if weight is None else f64(weight)
+        if cw.ndim == 0:
+            cw = np.full(c, cw)
+        cw = cw[c0:] if len(cw) == c else cw  # (C - 1,): MONAI's form without the background
         num = k * tp + smooth_nr
         den = u * tp + a * sp + b * st + smooth_dr
         safe = np.where(den == 0, 1.0, den)

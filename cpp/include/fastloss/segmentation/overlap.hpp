@@ -21,7 +21,7 @@
 FASTLOSS_BEGIN_ISA_NAMESPACE
 namespace detail {
 
-/// Positions per tile: the C x L probability and gradient buffers stay near L1 size.
+/// Positions per tile: the C x L probability buffer stays in L1.
 inline index_t overlap_tile_len(index_t c) {
     const index_t L = imin(512, imax(64, 4096 / c));
     return L / 16 * 16;
@@ -31,12 +31,11 @@ inline index_t overlap_tile_len(index_t c) {
 template <class T>
 struct OverlapScratch {
     std::unique_ptr<T[]> mem;
-    T *p, *g, *m, *z, *yf, *vf;
+    T *p, *m, *z, *yf, *vf;
 
-    OverlapScratch(index_t c, index_t L) : mem(new T[static_cast<std::size_t>((2 * c + 4) * L)]) {
+    OverlapScratch(index_t c, index_t L) : mem(new T[static_cast<std::size_t>((c + 4) * L)]) {
         p = mem.get();
-        g = p + c * L;
-        m = g + c * L;
+        m = p + c * L;
         z = m + L;
         yf = z + L;
         vf = yf + L;
@@ -116,17 +115,22 @@ void block_grad(const OverlapVolume<T>& v, index_t i, index_t s0, index_t s1,
         index_t stride = 0;
         const T* p = activate_tile<HasIgnore>(v, i, at, len, w, stride, bad);
         T* out = grad + i * v.c * v.s + at;
-        // With no activation d loss / d p is the gradient: written straight to `out`.
-        const bool direct = v.prm.activation == Activation::None;
-        for (index_t j = 0; j < v.c; ++j)
-            class_dp<Labels, HasIgnore, Squared>(
-                p + j * stride, Labels ? nullptr : v.t_at(i, j, at), w.yf, w.vf,
-                static_cast<T>(j + v.shift), a[j], b[j], len, direct ? out + j * v.s : w.g + j * v.L);
-        if (v.prm.activation == Activation::Softmax)
-            softmax_backward_tile(p, w.g, v.c, len, v.L, w.m, out, v.s);
-        else if (v.prm.activation == Activation::Sigmoid)
-            for (index_t j = 0; j < v.c; ++j)
-                sigmoid_backward_row(p + j * v.L, w.g + j * v.L, len, out + j * v.s);
+        const T* t = Labels ? nullptr : v.t_at(i, 0, at);
+        if (v.prm.activation == Activation::Softmax) {
+            softmax_grad_tile<Labels, HasIgnore, Squared>(p, v.L, t, w.yf, w.vf, v.shift, a, b,
+                                                          v.c, len, w.m, out, v.s);
+            continue;
+        }
+        for (index_t j = 0; j < v.c; ++j) {
+            const T want = static_cast<T>(j + v.shift);
+            const T* tj = Labels ? nullptr : t + j * v.s;
+            if (v.prm.activation == Activation::Sigmoid)
+                elementwise_grad_row<Labels, HasIgnore, Squared, true>(
+                    p + j * stride, tj, w.yf, w.vf, want, a[j], b[j], len, out + j * v.s);
+            else
+                elementwise_grad_row<Labels, HasIgnore, Squared, false>(
+                    p + j * stride, tj, w.yf, w.vf, want, a[j], b[j], len, out + j * v.s);
+        }
     }
 }
 

@@ -108,55 +108,71 @@ FASTLOSS_NOINLINE void dense_class_sums(const T* __restrict p, const T* __restri
     sums[2] += st;
 }
 
-/**
- * d loss / d p of one class over a tile: g = a t + b (Squared: + 2 b p), times the valid mask.
- * Labels: t = [yf == want]; dense: t read from `t`.
- */
+/// d loss / d p at one position: a t + b (Squared: + 2 b p), times the valid mask.
 template <bool Labels, bool HasIgnore, bool Squared, class T>
-FASTLOSS_NOINLINE void class_dp(const T* __restrict p, const T* __restrict t,
-                                const T* __restrict yf, const T* __restrict vf, T want, T a, T b,
-                                index_t len, T* __restrict g) {
+FASTLOSS_ALWAYS_INLINE T overlap_dp(T p, T t_dense, T yf, T vf, T want, T a, T b) {
+    T t;
+    if constexpr (Labels)
+        t = yf == want ? T(1) : T(0);
+    else
+        t = t_dense;
+    T v = a * t + (Squared ? T(2) * b * p : b);
+    if constexpr (HasIgnore) v *= vf;
+    return v;
+}
+
+/**
+ * The gradient of one class's positions with no activation (g = d loss / d p), or through a
+ * sigmoid (g p (1 - p)). Labels: t = [yf == want]; dense: t read from `t`.
+ */
+template <bool Labels, bool HasIgnore, bool Squared, bool Sigmoid, class T>
+FASTLOSS_NOINLINE void elementwise_grad_row(const T* __restrict p, const T* __restrict t,
+                                            const T* __restrict yf, const T* __restrict vf,
+                                            T want, T a, T b, index_t len, T* __restrict out) {
 #pragma omp simd
     for (index_t r = 0; r < len; ++r) {
-        T tr;
-        if constexpr (Labels)
-            tr = yf[r] == want ? T(1) : T(0);
-        else
-            tr = t[r];
-        T v = a * tr + (Squared ? T(2) * b * p[r] : b);
-        if constexpr (HasIgnore) v *= vf[r];
-        g[r] = v;
+        const T g = overlap_dp<Labels, HasIgnore, Squared>(p[r], Labels ? T(0) : t[r],
+                                                           Labels ? yf[r] : T(0),
+                                                           HasIgnore ? vf[r] : T(1), want, a, b);
+        out[r] = Sigmoid ? g * p[r] * (T(1) - p[r]) : g;
     }
 }
 
-/// Softmax backward of a tile: dx_j = p_j (g_j - sum_k p_k g_k); out at class stride s.
-template <class T>
-FASTLOSS_NOINLINE void softmax_backward_tile(const T* __restrict p, const T* __restrict g,
-                                             index_t c, index_t len, index_t L,
-                                             T* __restrict dot, T* __restrict out, index_t s) {
+/**
+ * The gradient of a tile through the softmax: dx_j = p_j (g_j - sum_k p_k g_k), with g from
+ * overlap_dp, computed twice rather than stored. p at class stride L, dense targets and out
+ * at class stride s; class j has label j + shift; a, b: (c,) factors.
+ */
+template <bool Labels, bool HasIgnore, bool Squared, class T>
+FASTLOSS_NOINLINE void softmax_grad_tile(const T* __restrict p, index_t L, const T* __restrict t,
+                                         const T* __restrict yf, const T* __restrict vf,
+                                         index_t shift, const T* __restrict a,
+                                         const T* __restrict b, index_t c, index_t len,
+                                         T* __restrict dot, T* __restrict out, index_t s) {
 #pragma omp simd
     for (index_t r = 0; r < len; ++r) dot[r] = T(0);
     for (index_t j = 0; j < c; ++j) {
         const T* __restrict pj = p + j * L;
-        const T* __restrict gj = g + j * L;
+        const T* __restrict tj = Labels ? t : t + j * s;
+        const T aj = a[j], bj = b[j], want = static_cast<T>(j + shift);
 #pragma omp simd
-        for (index_t r = 0; r < len; ++r) dot[r] += pj[r] * gj[r];
+        for (index_t r = 0; r < len; ++r)
+            dot[r] += pj[r] * overlap_dp<Labels, HasIgnore, Squared>(
+                                  pj[r], Labels ? T(0) : tj[r], Labels ? yf[r] : T(0),
+                                  HasIgnore ? vf[r] : T(1), want, aj, bj);
     }
     for (index_t j = 0; j < c; ++j) {
         const T* __restrict pj = p + j * L;
-        const T* __restrict gj = g + j * L;
+        const T* __restrict tj = Labels ? t : t + j * s;
         T* __restrict oj = out + j * s;
+        const T aj = a[j], bj = b[j], want = static_cast<T>(j + shift);
 #pragma omp simd
-        for (index_t r = 0; r < len; ++r) oj[r] = pj[r] * (gj[r] - dot[r]);
+        for (index_t r = 0; r < len; ++r)
+            oj[r] = pj[r] * (overlap_dp<Labels, HasIgnore, Squared>(
+                                 pj[r], Labels ? T(0) : tj[r], Labels ? yf[r] : T(0),
+                                 HasIgnore ? vf[r] : T(1), want, aj, bj) -
+                             dot[r]);
     }
-}
-
-/// Sigmoid backward of one class's positions: dx = g p (1 - p).
-template <class T>
-FASTLOSS_NOINLINE void sigmoid_backward_row(const T* __restrict p, const T* __restrict g,
-                                            index_t len, T* __restrict out) {
-#pragma omp simd
-    for (index_t r = 0; r < len; ++r) out[r] = g[r] * p[r] * (T(1) - p[r]);
 }
 
 }  // namespace detail
