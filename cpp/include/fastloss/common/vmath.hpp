@@ -94,6 +94,58 @@ FASTLOSS_ALWAYS_INLINE double exp(double x) {
     return x != x ? x : result;
 }
 
+// ---- exp for x <= 0 (a softmax's x - max): the same reduction and polynomial, one 2^n scale.
+// Results below about 1.7e-38 (float) or 2.3e-308 (double) are flushed to 0, never subnormal:
+// against a softmax denominator of at least 1 they are far below rounding. The scale is built
+// in unsigned arithmetic, so NaN (which propagates) and x > 0 never overflow an integer; x
+// above about 88 (float) or 709 (double) gives a meaningless finite value.
+
+FASTLOSS_ALWAYS_INLINE float exp_nonpositive(float x) {
+    const float xc = x < -87.0f ? -87.0f : x;
+    const float magic = 12582912.0f;
+    const float t = xc * 1.44269504088896341f + magic;
+    const float nf = t - magic;
+    float r = xc - nf * 0.693359375f;
+    r = r - nf * -2.12194440e-4f;
+    float p = 1.0f / 5040.0f;
+    p = p * r + 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    const std::uint32_t n = bit_cast<std::uint32_t>(t) - bit_cast<std::uint32_t>(magic);
+    const float result = p * bit_cast<float>((n + 127u) << 23);
+    return x < -87.0f ? 0.0f : result;
+}
+
+FASTLOSS_ALWAYS_INLINE double exp_nonpositive(double x) {
+    const double xc = x < -708.0 ? -708.0 : x;
+    const double magic = 6755399441055744.0;  // 1.5 * 2^52
+    const double t = xc * 1.4426950408889634074 + magic;
+    const double nf = t - magic;
+    double r = xc - nf * 6.93147180369123816490e-01;
+    r = r - nf * 1.90821492927058770002e-10;
+    double p = 1.0 / 6227020800.0;  // 1/13!
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    const std::uint64_t n = bit_cast<std::uint64_t>(t) - bit_cast<std::uint64_t>(magic);
+    const double result = p * bit_cast<double>((n + 1023u) << 52);
+    return x < -708.0 ? 0.0 : result;
+}
+
 // ---- log: y = 2^e m with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s), s = (m-1)/(m+1),
 // |s| <= 0.1716, by its odd series (to s^11 for float, s^23 for double: < 0.1 ulp omitted).
 // m - 1 is exact there (Sterbenz), so there is no cancellation near y = 1.

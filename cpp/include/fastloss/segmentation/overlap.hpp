@@ -5,14 +5,15 @@
 // Two passes, no temporaries of the volume's size:
 //   1. activation and the per-class sums (TP, Sp, St) of every (sample, block of positions),
 //      each block into its own slot, then added in block order (bitwise identical for any
-//      thread count);
+//      thread count). When a gradient is wanted the probabilities are written into its memory
+//      (a write that pass 2 would make anyway), so the exp runs once per element;
 //   2. (gradient only) the losses' derivatives with respect to the sums give, per unit and
-//      class, d loss / d p = a t + b (or + 2 b p when squared); the activation is recomputed
-//      (cheaper than a stored probability volume: one exp per element against a write and a
-//      read of the volume) and the gradient written through the softmax or sigmoid.
+//      class, d loss / d p = a t + b (or + 2 b p when squared), and the gradient overwrites the
+//      probabilities in place, through the softmax or sigmoid.
 #pragma once
 
 #include <memory>
+#include <type_traits>
 
 #include "fastloss/common/elementwise.hpp"
 #include "fastloss/segmentation/overlap_index.hpp"
@@ -21,7 +22,7 @@
 FASTLOSS_BEGIN_ISA_NAMESPACE
 namespace detail {
 
-/// Positions per tile: the C x L probability buffer stays in L1.
+/// Positions per tile: the C x L softmax numerators stay in L1.
 inline index_t overlap_tile_len(index_t c) {
     const index_t L = imin(512, imax(64, 4096 / c));
     return L / 16 * 16;
@@ -31,13 +32,12 @@ inline index_t overlap_tile_len(index_t c) {
 template <class T>
 struct OverlapScratch {
     std::unique_ptr<T[]> mem;
-    T *p, *m, *z, *yf, *vf;
+    T *e, *inv, *yf, *vf;  // e: c + 1 rows of L (the last: softmax sums)
 
     OverlapScratch(index_t c, index_t L) : mem(new T[static_cast<std::size_t>((c + 4) * L)]) {
-        p = mem.get();
-        m = p + c * L;
-        z = m + L;
-        yf = z + L;
+        e = mem.get();
+        inv = e + (c + 1) * L;
+        yf = inv + L;
         vf = yf + L;
     }
 };
@@ -53,85 +53,106 @@ struct OverlapVolume {
     index_t shift;     // labels: class j is label j + shift (shift 1: binary labels, c = 1)
     index_t n_values;  // labels: valid values are [0, n_values)
 
-    const T* x_at(index_t i, index_t j, index_t s0) const { return x + (i * c + j) * s + s0; }
-    const T* t_at(index_t i, index_t j, index_t s0) const { return t + (i * c + j) * s + s0; }
+    index_t at(index_t i, index_t j, index_t s0) const { return (i * c + j) * s + s0; }
 };
 
-/**
- * The probabilities of the tile (sample i, positions s0 .. s0 + len) and, with labels, its
- * label values: returns where class 0's probabilities start; class j is `stride` further.
- * `bad` counts invalid labels.
- */
-template <bool HasIgnore, class T>
-const T* activate_tile(const OverlapVolume<T>& v, index_t i, index_t s0, index_t len,
-                       OverlapScratch<T>& w, index_t& stride, index_t& bad) {
-    if (v.y)
-        bad += label_tile<HasIgnore>(v.y + i * v.s + s0, len, v.prm.ignore_index, v.n_values,
+/// The labels of a tile into the scratch buffers; returns how many are invalid.
+template <bool Labels, bool HasIgnore, class T>
+index_t load_labels(const OverlapVolume<T>& v, index_t i, index_t s0, index_t len,
+                    OverlapScratch<T>& w) {
+    if constexpr (Labels)
+        return label_tile<HasIgnore>(v.y + i * v.s + s0, len, v.prm.ignore_index, v.n_values,
                                      w.yf, w.vf);
-    const T* x = v.x_at(i, 0, s0);
-    switch (v.prm.activation) {
-        case Activation::Softmax:
-            softmax_tile(x, v.s, v.c, len, v.L, w.p, w.m, w.z);
-            break;
-        case Activation::Sigmoid:
-            for (index_t j = 0; j < v.c; ++j) sigmoid_row(x + j * v.s, len, w.p + j * v.L);
-            break;
-        case Activation::None:
-            stride = v.s;
-            return x;
-    }
-    stride = v.L;
-    return w.p;
+    else
+        return 0;
 }
 
-/// Adds the sums of positions [s0, s1) of sample i into sums (c x 3); returns bad labels.
-template <bool HasIgnore, bool Squared, class T>
+/// Writes the probabilities of a class left out of the sums (the softmax needs them later).
+template <Activation Act, class T>
+FASTLOSS_NOINLINE void store_probabilities(const T* __restrict a, const T* __restrict inv,
+                                           index_t len, T* __restrict out) {
+#pragma omp simd
+    for (index_t r = 0; r < len; ++r) out[r] = probability<Act>(a, inv, r);
+}
+
+/**
+ * Pass 1 over positions [s0, s1) of sample i: adds the sums into `sums` (c x 3) and, if
+ * Store, writes the probabilities into `grad`. Returns the number of invalid labels.
+ */
+template <Activation Act, bool Labels, bool HasIgnore, bool Squared, bool Store, class T>
 index_t block_sums(const OverlapVolume<T>& v, index_t i, index_t s0, index_t s1,
-                   OverlapScratch<T>& w, double* sums) {
+                   OverlapScratch<T>& w, double* sums, T* grad) {
     index_t bad = 0;
-    for (index_t a = s0; a < s1; a += v.L) {
-        const index_t len = imin(v.L, s1 - a);
-        index_t stride = 0;
-        const T* p = activate_tile<HasIgnore>(v, i, a, len, w, stride, bad);
-        for (index_t j = v.prm.first_class; j < v.c; ++j) {
-            if (v.y)
-                label_class_sums<HasIgnore, Squared>(p + j * stride, w.yf, w.vf,
-                                                     static_cast<T>(j + v.shift), len,
-                                                     sums + 3 * j);
-            else
-                dense_class_sums<Squared>(p + j * stride, v.t_at(i, j, a), len, sums + 3 * j);
+    for (index_t at = s0; at < s1; at += v.L) {
+        const index_t len = imin(v.L, s1 - at);
+        bad += load_labels<Labels, HasIgnore>(v, i, at, len, w);
+        if constexpr (Act == Activation::Softmax)
+            softmax_numerators(v.x + v.at(i, 0, at), v.s, v.c, len, v.L, w.e, w.inv);
+        for (index_t j = 0; j < v.c; ++j) {
+            const T* a = Act == Activation::Softmax ? w.e + j * v.L : v.x + v.at(i, j, at);
+            T* out = Store ? grad + v.at(i, j, at) : nullptr;
+            if (j < v.prm.first_class) {
+                if constexpr (Store) store_probabilities<Act>(a, w.inv, len, out);
+                continue;
+            }
+            class_sums<Act, Labels, HasIgnore, Squared, Store>(
+                a, w.inv, Labels ? nullptr : v.t + v.at(i, j, at), w.yf, w.vf,
+                static_cast<T>(j + v.shift), len, sums + 3 * j, out);
         }
     }
     return bad;
 }
 
-/// Writes the gradient of positions [s0, s1) of sample i; a, b: the unit's (c,) factors.
-template <bool Labels, bool HasIgnore, bool Squared, class T>
+/**
+ * Pass 2 over positions [s0, s1) of sample i; a, b: the unit's (c,) factors. With an
+ * activation, grad holds the probabilities from pass 1 and is overwritten in place.
+ */
+template <Activation Act, bool Labels, bool HasIgnore, bool Squared, class T>
 void block_grad(const OverlapVolume<T>& v, index_t i, index_t s0, index_t s1,
                 OverlapScratch<T>& w, const T* a, const T* b, T* grad) {
-    index_t bad = 0;
     for (index_t at = s0; at < s1; at += v.L) {
         const index_t len = imin(v.L, s1 - at);
-        index_t stride = 0;
-        const T* p = activate_tile<HasIgnore>(v, i, at, len, w, stride, bad);
-        T* out = grad + i * v.c * v.s + at;
-        const T* t = Labels ? nullptr : v.t_at(i, 0, at);
-        if (v.prm.activation == Activation::Softmax) {
-            softmax_grad_tile<Labels, HasIgnore, Squared>(p, v.L, t, w.yf, w.vf, v.shift, a, b,
-                                                          v.c, len, w.m, out, v.s);
-            continue;
-        }
-        for (index_t j = 0; j < v.c; ++j) {
-            const T want = static_cast<T>(j + v.shift);
-            const T* tj = Labels ? nullptr : t + j * v.s;
-            if (v.prm.activation == Activation::Sigmoid)
-                elementwise_grad_row<Labels, HasIgnore, Squared, true>(
-                    p + j * stride, tj, w.yf, w.vf, want, a[j], b[j], len, out + j * v.s);
-            else
-                elementwise_grad_row<Labels, HasIgnore, Squared, false>(
-                    p + j * stride, tj, w.yf, w.vf, want, a[j], b[j], len, out + j * v.s);
+        load_labels<Labels, HasIgnore>(v, i, at, len, w);
+        T* out = grad + v.at(i, 0, at);
+        const T* t = Labels ? nullptr : v.t + v.at(i, 0, at);
+        if constexpr (Act == Activation::Softmax) {
+            softmax_grad_tile<Labels, HasIgnore, Squared>(out, t, w.yf, w.vf, v.shift, a, b, v.c,
+                                                          len, w.inv, v.s);
+        } else {
+            for (index_t j = 0; j < v.c; ++j) {
+                const T want = static_cast<T>(j + v.shift);
+                const T* tj = Labels ? nullptr : t + j * v.s;
+                if constexpr (Act == Activation::Sigmoid)
+                    sigmoid_grad_row<Labels, HasIgnore, Squared>(out + j * v.s, tj, w.yf, w.vf,
+                                                                 want, a[j], b[j], len);
+                else
+                    identity_grad_row<Labels, HasIgnore, Squared>(v.x + v.at(i, j, at), tj,
+                                                                  w.yf, w.vf, want, a[j], b[j],
+                                                                  len, out + j * v.s);
+            }
         }
     }
+}
+
+/// Calls fn(activation, labels, has_ignore, squared) with each as a compile-time constant.
+template <class T, class F>
+void with_overlap_flags(const OverlapVolume<T>& v, F&& fn) {
+    const bool labels = v.y != nullptr;
+    with_flags(labels, labels && v.prm.has_ignore, [&](auto lab, auto ign) {
+        with_flag(v.prm.squared, [&](auto sq) {
+            using A = std::integral_constant<Activation, Activation::Softmax>;
+            using S = std::integral_constant<Activation, Activation::Sigmoid>;
+            using N = std::integral_constant<Activation, Activation::None>;
+            switch (v.prm.activation) {
+                case Activation::Softmax:
+                    return fn(A{}, lab, ign, sq);
+                case Activation::Sigmoid:
+                    return fn(S{}, lab, ign, sq);
+                case Activation::None:
+                    return fn(N{}, lab, ign, sq);
+            }
+        });
+    });
 }
 
 /// Runs fn(scratch, sample, s0, s1, block) over every block, in parallel; returns the sum of
@@ -181,14 +202,20 @@ Status overlap_loss(const T* input, const index_t* labels, const T* targets, ind
     const index_t cells = 3 * c;
     std::unique_ptr<double[]> partial(new double[static_cast<std::size_t>(n * per_sample * cells)]());
     index_t bad = 0;
-    with_flags(prm.has_ignore && labels, prm.squared, [&](auto ign, auto sq) {
-        constexpr bool kIgnore = decltype(ign)::value, kSquared = decltype(sq)::value;
-        bad = for_each_block(v, per_block, num_threads,
-                             [&](OverlapScratch<T>& w, index_t i, index_t s0, index_t s1,
-                                 index_t blk) {
-                                 return block_sums<kIgnore, kSquared>(v, i, s0, s1, w,
-                                                                      partial.get() + blk * cells);
-                             });
+    with_overlap_flags(v, [&](auto act, auto lab, auto ign, auto sq) {
+        constexpr Activation kAct = decltype(act)::value;
+        constexpr bool kLabels = decltype(lab)::value, kIgnore = decltype(ign)::value,
+                       kSquared = decltype(sq)::value;
+        // With a gradient to come, the probabilities go into its memory for pass 2.
+        with_flag(out.grad != nullptr && kAct != Activation::None, [&](auto store) {
+            constexpr bool kStore = decltype(store)::value;
+            bad = for_each_block(v, per_block, num_threads,
+                                 [&](OverlapScratch<T>& w, index_t i, index_t s0, index_t s1,
+                                     index_t blk) {
+                                     return block_sums<kAct, kLabels, kIgnore, kSquared, kStore>(
+                                         v, i, s0, s1, w, partial.get() + blk * cells, out.grad);
+                                 });
+        });
     });
     if (bad) return Status::LabelOutOfRange;
     const index_t units = prm.batch ? 1 : n;
@@ -244,19 +271,17 @@ Status overlap_loss(const T* input, const index_t* labels, const T* targets, ind
             ab[u * 2 * c + j] = static_cast<T>(g * d[u * 2 * c + 2 * j]);
             ab[u * 2 * c + c + j] = static_cast<T>(g * d[u * 2 * c + 2 * j + 1]);
         }
-    T* grad = out.grad;
-    with_flags(prm.has_ignore && labels, prm.squared, [&](auto ign, auto sq) {
-        constexpr bool kIgnore = decltype(ign)::value, kSquared = decltype(sq)::value;
-        with_flag(labels != nullptr, [&](auto lab) {
-            constexpr bool kLabels = decltype(lab)::value;
-            for_each_block(v, per_block, num_threads,
-                           [&](OverlapScratch<T>& w, index_t i, index_t s0, index_t s1, index_t) {
-                               const T* f = ab.get() + (prm.batch ? 0 : i) * 2 * c;
-                               block_grad<kLabels, kIgnore, kSquared>(v, i, s0, s1, w, f, f + c,
-                                                                      grad);
-                               return index_t{0};
-                           });
-        });
+    with_overlap_flags(v, [&](auto act, auto lab, auto ign, auto sq) {
+        constexpr Activation kAct = decltype(act)::value;
+        constexpr bool kLabels = decltype(lab)::value, kIgnore = decltype(ign)::value,
+                       kSquared = decltype(sq)::value;
+        for_each_block(v, per_block, num_threads,
+                       [&](OverlapScratch<T>& w, index_t i, index_t s0, index_t s1, index_t) {
+                           const T* f = ab.get() + (prm.batch ? 0 : i) * 2 * c;
+                           block_grad<kAct, kLabels, kIgnore, kSquared>(v, i, s0, s1, w, f, f + c,
+                                                                        out.grad);
+                           return index_t{0};
+                       });
     });
     return Status::Ok;
 }

@@ -3,8 +3,12 @@
 // The input is (N, C, S) with S the flattened spatial size, so for one sample the positions of
 // one class are contiguous. A tile is `len` consecutive positions of one sample; every step is
 // a SIMD loop along the positions, class by class (softmax's max and sum are taken across
-// classes position-wise, so they vectorise too). A tile's probabilities live in a C x L buffer
-// (row stride L); with no activation the input itself is read (row stride S).
+// classes position-wise, so they vectorise too).
+//
+// Pass 1 turns each class's positions into probabilities p and adds up TP = sum p t,
+// Sp = sum p (or p^2) and St = sum t (or t^2); when a gradient follows, it also stores p in the
+// gradient's memory. Pass 2 then reads p back and overwrites it with the gradient in place, so
+// the activation (an exp per element) is computed once.
 #pragma once
 
 #include "fastloss/common/parallel.hpp"
@@ -14,50 +18,47 @@
 FASTLOSS_BEGIN_ISA_NAMESPACE
 namespace detail {
 
-/// softmax over the classes of positions [0, len): x at class stride s, p at class stride L.
+// Positions whose sums are taken in T before they are added in double: each SIMD lane adds at
+// most 128 / 8 = 16 terms in float (relative error below 1e-6 for float, nothing for double),
+// at an eighth of the double conversions.
+constexpr index_t kSumChunk = 128;
+
+/**
+ * Softmax numerators of a tile: e_j = exp(x_j - max_k x_k) at class stride L, and the inverse
+ * of their sum per position in `inv`. x at class stride s.
+ */
 template <class T>
-FASTLOSS_NOINLINE void softmax_tile(const T* __restrict x, index_t s, index_t c, index_t len,
-                                    index_t L, T* __restrict p, T* __restrict m,
-                                    T* __restrict z) {
+FASTLOSS_NOINLINE void softmax_numerators(const T* __restrict x, index_t s, index_t c,
+                                          index_t len, index_t L, T* __restrict e,
+                                          T* __restrict inv) {
 #pragma omp simd
-    for (index_t r = 0; r < len; ++r) m[r] = x[r];
+    for (index_t r = 0; r < len; ++r) inv[r] = x[r];  // the running max, for now
     for (index_t j = 1; j < c; ++j) {
         const T* __restrict xj = x + j * s;
 #pragma omp simd
-        for (index_t r = 0; r < len; ++r) m[r] = xj[r] > m[r] ? xj[r] : m[r];
+        for (index_t r = 0; r < len; ++r) inv[r] = xj[r] > inv[r] ? xj[r] : inv[r];
     }
+    T* __restrict z = e + c * L;  // one row past the classes: the sums
 #pragma omp simd
     for (index_t r = 0; r < len; ++r) z[r] = T(0);
     for (index_t j = 0; j < c; ++j) {
         const T* __restrict xj = x + j * s;
-        T* __restrict pj = p + j * L;
+        T* __restrict ej = e + j * L;
 #pragma omp simd
         for (index_t r = 0; r < len; ++r) {
-            const T e = vm::exp(xj[r] - m[r]);
-            pj[r] = e;
-            z[r] += e;
+            const T v = vm::exp_nonpositive(xj[r] - inv[r]);
+            ej[r] = v;
+            z[r] += v;
         }
     }
 #pragma omp simd
-    for (index_t r = 0; r < len; ++r) z[r] = T(1) / z[r];
-    for (index_t j = 0; j < c; ++j) {
-        T* __restrict pj = p + j * L;
-#pragma omp simd
-        for (index_t r = 0; r < len; ++r) pj[r] *= z[r];
-    }
-}
-
-/// Element-wise sigmoid of one class's positions.
-template <class T>
-FASTLOSS_NOINLINE void sigmoid_row(const T* __restrict x, index_t len, T* __restrict p) {
-#pragma omp simd
-    for (index_t r = 0; r < len; ++r) p[r] = vm::sigmoid(x[r]);
+    for (index_t r = 0; r < len; ++r) inv[r] = T(1) / z[r];
 }
 
 /**
- * Integer labels of a tile as values the SIMD loops can compare with: yf = the label (an
- * ignored one becomes -1, which matches no class) and vf = 1 for counted positions, 0 for
- * ignored ones. Returns the number of labels outside [0, n_values) that are not ignored.
+ * Integer labels of a tile as values the SIMD loops compare with: yf = the label (an ignored
+ * one becomes -1, which matches no class) and vf = 1 for counted positions, 0 for ignored
+ * ones. Returns the number of labels outside [0, n_values) that are not ignored.
  */
 template <bool HasIgnore, class T>
 FASTLOSS_NOINLINE index_t label_tile(const index_t* __restrict y, index_t len, index_t ignore,
@@ -73,39 +74,52 @@ FASTLOSS_NOINLINE index_t label_tile(const index_t* __restrict y, index_t len, i
     return bad;
 }
 
-/// (TP, Sp, St) of one class over a tile with integer labels: t = [label == want].
-template <bool HasIgnore, bool Squared, class T>
-FASTLOSS_NOINLINE void label_class_sums(const T* __restrict p, const T* __restrict yf,
-                                        const T* __restrict vf, T want, index_t len,
-                                        double* __restrict sums) {
-    double tp = 0.0, sp = 0.0, st = 0.0;
-#pragma omp simd reduction(+ : tp, sp, st)
-    for (index_t r = 0; r < len; ++r) {
-        const T pr = HasIgnore ? p[r] * vf[r] : p[r];
-        const T t = yf[r] == want ? T(1) : T(0);
-        tp += static_cast<double>(pr * t);
-        sp += static_cast<double>(Squared ? pr * pr : pr);
-        st += static_cast<double>(t);
-    }
-    sums[0] += tp;
-    sums[1] += sp;
-    sums[2] += st;
+/// How pass 1 gets a class's probabilities from its row `a` (and `inv`, for softmax).
+template <Activation Act, class T>
+FASTLOSS_ALWAYS_INLINE T probability(const T* __restrict a, const T* __restrict inv, index_t r) {
+    if constexpr (Act == Activation::Softmax)
+        return a[r] * inv[r];
+    else if constexpr (Act == Activation::Sigmoid)
+        return vm::sigmoid(a[r]);
+    else
+        return a[r];
 }
 
-/// (TP, Sp, St) of one class over a tile with dense (one-hot or soft) targets t.
-template <bool Squared, class T>
-FASTLOSS_NOINLINE void dense_class_sums(const T* __restrict p, const T* __restrict t,
-                                        index_t len, double* __restrict sums) {
-    double tp = 0.0, sp = 0.0, st = 0.0;
+/**
+ * Pass 1 for one class of a tile: adds (TP, Sp, St) into sums and, if Store, writes p to
+ * `out`. a: the class's softmax numerators (with inv), logits (sigmoid) or probabilities.
+ * Labels: t = [yf == want], counted where vf = 1; dense: t read from `t`.
+ */
+template <Activation Act, bool Labels, bool HasIgnore, bool Squared, bool Store, class T>
+FASTLOSS_NOINLINE void class_sums(const T* __restrict a, const T* __restrict inv,
+                                  const T* __restrict t, const T* __restrict yf,
+                                  const T* __restrict vf, T want, index_t len,
+                                  double* __restrict sums, T* __restrict out) {
+    double tp_d = 0.0, sp_d = 0.0, st_d = 0.0;
+    for (index_t q = 0; q < len; q += kSumChunk) {
+        const index_t end = imin(len, q + kSumChunk);
+        T tp = T(0), sp = T(0), st = T(0);
 #pragma omp simd reduction(+ : tp, sp, st)
-    for (index_t r = 0; r < len; ++r) {
-        tp += static_cast<double>(p[r] * t[r]);
-        sp += static_cast<double>(Squared ? p[r] * p[r] : p[r]);
-        st += static_cast<double>(Squared ? t[r] * t[r] : t[r]);
+        for (index_t r = q; r < end; ++r) {
+            const T p = probability<Act>(a, inv, r);
+            if constexpr (Store) out[r] = p;
+            T tr;
+            if constexpr (Labels)
+                tr = yf[r] == want ? T(1) : T(0);
+            else
+                tr = t[r];
+            const T pv = HasIgnore ? p * vf[r] : p;
+            tp += pv * tr;
+            sp += Squared ? pv * p : pv;
+            st += Squared ? tr * tr : tr;
+        }
+        tp_d += static_cast<double>(tp);
+        sp_d += static_cast<double>(sp);
+        st_d += static_cast<double>(st);
     }
-    sums[0] += tp;
-    sums[1] += sp;
-    sums[2] += st;
+    sums[0] += tp_d;
+    sums[1] += sp_d;
+    sums[2] += st_d;
 }
 
 /// d loss / d p at one position: a t + b (Squared: + 2 b p), times the valid mask.
@@ -122,37 +136,49 @@ FASTLOSS_ALWAYS_INLINE T overlap_dp(T p, T t_dense, T yf, T vf, T want, T a, T b
 }
 
 /**
- * The gradient of one class's positions with no activation (g = d loss / d p), or through a
- * sigmoid (g p (1 - p)). Labels: t = [yf == want]; dense: t read from `t`.
+ * Pass 2 for one class's positions with no activation: the gradient is d loss / d p, with p
+ * read from the input `p`.
  */
-template <bool Labels, bool HasIgnore, bool Squared, bool Sigmoid, class T>
-FASTLOSS_NOINLINE void elementwise_grad_row(const T* __restrict p, const T* __restrict t,
-                                            const T* __restrict yf, const T* __restrict vf,
-                                            T want, T a, T b, index_t len, T* __restrict out) {
+template <bool Labels, bool HasIgnore, bool Squared, class T>
+FASTLOSS_NOINLINE void identity_grad_row(const T* __restrict p, const T* __restrict t,
+                                         const T* __restrict yf, const T* __restrict vf, T want,
+                                         T a, T b, index_t len, T* __restrict out) {
+#pragma omp simd
+    for (index_t r = 0; r < len; ++r)
+        out[r] = overlap_dp<Labels, HasIgnore, Squared>(p[r], Labels ? T(0) : t[r],
+                                                        Labels ? yf[r] : T(0),
+                                                        HasIgnore ? vf[r] : T(1), want, a, b);
+}
+
+/// Pass 2 through a sigmoid, in place: io holds p and receives g p (1 - p).
+template <bool Labels, bool HasIgnore, bool Squared, class T>
+FASTLOSS_NOINLINE void sigmoid_grad_row(T* __restrict io, const T* __restrict t,
+                                        const T* __restrict yf, const T* __restrict vf, T want,
+                                        T a, T b, index_t len) {
 #pragma omp simd
     for (index_t r = 0; r < len; ++r) {
-        const T g = overlap_dp<Labels, HasIgnore, Squared>(p[r], Labels ? T(0) : t[r],
+        const T p = io[r];
+        const T g = overlap_dp<Labels, HasIgnore, Squared>(p, Labels ? T(0) : t[r],
                                                            Labels ? yf[r] : T(0),
                                                            HasIgnore ? vf[r] : T(1), want, a, b);
-        out[r] = Sigmoid ? g * p[r] * (T(1) - p[r]) : g;
+        io[r] = g * p * (T(1) - p);
     }
 }
 
 /**
- * The gradient of a tile through the softmax: dx_j = p_j (g_j - sum_k p_k g_k), with g from
- * overlap_dp, computed twice rather than stored. p at class stride L, dense targets and out
- * at class stride s; class j has label j + shift; a, b: (c,) factors.
+ * Pass 2 through the softmax, in place: io (class stride s) holds p and receives
+ * dx_j = p_j (g_j - sum_k p_k g_k), g from overlap_dp (computed twice rather than stored).
+ * Dense targets at class stride s; class j has label j + shift; a, b: (c,) factors.
  */
 template <bool Labels, bool HasIgnore, bool Squared, class T>
-FASTLOSS_NOINLINE void softmax_grad_tile(const T* __restrict p, index_t L, const T* __restrict t,
-                                         const T* __restrict yf, const T* __restrict vf,
-                                         index_t shift, const T* __restrict a,
-                                         const T* __restrict b, index_t c, index_t len,
-                                         T* __restrict dot, T* __restrict out, index_t s) {
+FASTLOSS_NOINLINE void softmax_grad_tile(T* io, const T* __restrict t, const T* __restrict yf,
+                                         const T* __restrict vf, index_t shift,
+                                         const T* __restrict a, const T* __restrict b,
+                                         index_t c, index_t len, T* __restrict dot, index_t s) {
 #pragma omp simd
     for (index_t r = 0; r < len; ++r) dot[r] = T(0);
     for (index_t j = 0; j < c; ++j) {
-        const T* __restrict pj = p + j * L;
+        const T* __restrict pj = io + j * s;
         const T* __restrict tj = Labels ? t : t + j * s;
         const T aj = a[j], bj = b[j], want = static_cast<T>(j + shift);
 #pragma omp simd
@@ -162,16 +188,17 @@ FASTLOSS_NOINLINE void softmax_grad_tile(const T* __restrict p, index_t L, const
                                   HasIgnore ? vf[r] : T(1), want, aj, bj);
     }
     for (index_t j = 0; j < c; ++j) {
-        const T* __restrict pj = p + j * L;
+        T* __restrict oj = io + j * s;
         const T* __restrict tj = Labels ? t : t + j * s;
-        T* __restrict oj = out + j * s;
         const T aj = a[j], bj = b[j], want = static_cast<T>(j + shift);
 #pragma omp simd
-        for (index_t r = 0; r < len; ++r)
-            oj[r] = pj[r] * (overlap_dp<Labels, HasIgnore, Squared>(
-                                 pj[r], Labels ? T(0) : tj[r], Labels ? yf[r] : T(0),
-                                 HasIgnore ? vf[r] : T(1), want, aj, bj) -
-                             dot[r]);
+        for (index_t r = 0; r < len; ++r) {
+            const T p = oj[r];
+            oj[r] = p * (overlap_dp<Labels, HasIgnore, Squared>(
+                             p, Labels ? T(0) : tj[r], Labels ? yf[r] : T(0),
+                             HasIgnore ? vf[r] : T(1), want, aj, bj) -
+                         dot[r]);
+        }
     }
 }
 
