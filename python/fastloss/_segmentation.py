@@ -273,14 +273,17 @@ def jaccard_loss_value_and_grad(logits_or_probs: ArrayLike, targets: ArrayLike, 
 
 # ---- Tversky and Focal Tversky ---------------------------------------------------------------
 
-_TVERSKY = """
-    alpha : float >= 0
+
+
+def _tversky_doc(alpha: float, beta: float) -> str:
+    return f"""
+    alpha : float >= 0, default {alpha}
         Weight of the false positives FP = Sp - TP.
-    beta : float >= 0
+    beta : float >= 0, default {beta}
         Weight of the false negatives FN = St - TP."""
 
 
-@_docs(tversky=_TVERSKY)
+@_docs(tversky=_tversky_doc(0.5, 0.5))
 def tversky_loss(logits_or_probs: ArrayLike, targets: ArrayLike, *,
                  activation: str | None = "softmax", alpha: float = 0.5, beta: float = 0.5,
                  include_background: bool = True, batch: bool = False,
@@ -344,7 +347,7 @@ def tversky_loss_value_and_grad(logits_or_probs: ArrayLike, targets: ArrayLike, 
                     want_grad=True)
 
 
-@_docs(tversky=_TVERSKY)
+@_docs(tversky=_tversky_doc(0.3, 0.7))
 def focal_tversky_loss(logits_or_probs: ArrayLike, targets: ArrayLike, *,
                        activation: str | None = "softmax", alpha: float = 0.3,
                        beta: float = 0.7, gamma: float = 0.75, include_background: bool = True,

@@ -130,17 +130,31 @@ def classification_cases(rng, rows: int, classes: int, dtype) -> list[Case]:
 
 
 def segmentation_cases(rng, n: int, classes: int, side: int, dtype) -> list[Case]:
-    """Cross-entropy over (N, C, H, W) maps with integer labels (class axis 1)."""
+    """Cross-entropy and soft Dice over (N, C, H, W) maps with integer labels (class axis 1)."""
     torch = _torch()
     logits = rng.standard_normal((n, classes, side, side)).astype(dtype)
     labels = rng.integers(0, classes, size=(n, side, side))
-    t_call = None
+    ce_torch = dice_torch = None
     if torch is not None:
         yt = torch.from_numpy(labels)
-        t_call = _torch_fwd_bwd(torch, lambda x: torch.nn.functional.cross_entropy(x, yt), logits)
-    return [Case("cross_entropy (N,C,H,W)", f"{n}x{classes}x{side}x{side}",
+        onehot = torch.from_numpy(
+            (labels[:, None] == np.arange(classes)[None, :, None, None]).astype(dtype))
+
+        def dice(x):  # MONAI's DiceLoss(softmax=True, to_onehot_y=True), written out
+            p = torch.softmax(x, 1)
+            tp = (p * onehot).sum((2, 3))
+            den = p.sum((2, 3)) + onehot.sum((2, 3))
+            return (1 - (2 * tp + 1e-5) / (den + 1e-5)).mean()
+
+        ce_torch = _torch_fwd_bwd(torch, lambda x: torch.nn.functional.cross_entropy(x, yt), logits)
+        dice_torch = _torch_fwd_bwd(torch, dice, logits)
+    shape = f"{n}x{classes}x{side}x{side}"
+    return [Case("cross_entropy (N,C,H,W)", shape,
                  lambda: fastloss.cross_entropy_value_and_grad(logits, labels),
-                 lambda: ref.cross_entropy_value_and_grad(logits, labels), t_call)]
+                 lambda: ref.cross_entropy_value_and_grad(logits, labels), ce_torch),
+            Case("dice_loss (N,C,H,W)", shape,
+                 lambda: fastloss.dice_loss_value_and_grad(logits, labels),
+                 lambda: ref.dice_loss_value_and_grad(logits, labels), dice_torch)]
 
 
 def rl_cases(rng, steps: int, envs: int, rows: int, actions: int, dtype) -> list[Case]:
