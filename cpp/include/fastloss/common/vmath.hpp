@@ -33,16 +33,16 @@ FASTLOSS_ALWAYS_INLINE To bit_cast(From from) {
 // polynomial (degree 7 for float, 13 for double: the first omitted term is < 0.1 ulp), and 2^n
 // applied in two halves so that subnormal results and overflow to inf come out right.
 
-FASTLOSS_ALWAYS_INLINE float exp(float x) {
-    float xc = x != x ? 0.0f : x;
-    xc = xc < -104.0f ? -104.0f : xc;  // exp(-104) < 2^-150: rounds to 0
-    xc = xc > 89.0f ? 89.0f : xc;      // exp(89) > FLT_MAX: rounds to inf
-    // Round x*log2(e) to an integer with the 1.5*2^23 trick (no SSE4.1 round needed).
-    const float magic = 12582912.0f;
-    const float t = xc * 1.44269504088896341f + magic;
-    const std::int32_t n = bit_cast<std::int32_t>(t) - bit_cast<std::int32_t>(magic);
-    const float nf = t - magic;
-    float r = xc - nf * 0.693359375f;
+// Rounding x*log2(e) to an integer with the 1.5*2^k trick (no SSE4.1 round needed): after
+// t = x log2(e) + magic, t's low bits hold n and t - magic is n as a float.
+constexpr float kExpMagicF = 12582912.0f;          // 1.5 * 2^23
+constexpr double kExpMagicD = 6755399441055744.0;  // 1.5 * 2^52
+
+/// exp(r), r = x - n ln2, for a finite clamped x; sets t (see above) for the caller's 2^n.
+FASTLOSS_ALWAYS_INLINE float exp_reduced(float x, float& t) {
+    t = x * 1.44269504088896341f + kExpMagicF;
+    const float nf = t - kExpMagicF;
+    float r = x - nf * 0.693359375f;
     r = r - nf * -2.12194440e-4f;
     float p = 1.0f / 5040.0f;
     p = p * r + 1.0f / 720.0f;
@@ -51,25 +51,13 @@ FASTLOSS_ALWAYS_INLINE float exp(float x) {
     p = p * r + 1.0f / 6.0f;
     p = p * r + 0.5f;
     p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    const std::int32_t n1 = n >> 1;
-    const std::int32_t n2 = n - n1;
-    const float s1 = bit_cast<float>((n1 + 127) << 23);
-    const float s2 = bit_cast<float>((n2 + 127) << 23);
-    float result = p * s1 * s2;
-    result = x < -104.0f ? 0.0f : result;
-    return x != x ? x : result;
+    return p * r + 1.0f;
 }
 
-FASTLOSS_ALWAYS_INLINE double exp(double x) {
-    double xc = x != x ? 0.0 : x;
-    xc = xc < -746.0 ? -746.0 : xc;           // exp(-746) < 2^-1075: rounds to 0
-    xc = xc > 710.0 ? 710.0 : xc;             // exp(710) > DBL_MAX: rounds to inf
-    const double magic = 6755399441055744.0;  // 1.5 * 2^52
-    const double t = xc * 1.4426950408889634074 + magic;
-    const std::int64_t n = bit_cast<std::int64_t>(t) - bit_cast<std::int64_t>(magic);
-    const double nf = t - magic;
-    double r = xc - nf * 6.93147180369123816490e-01;
+FASTLOSS_ALWAYS_INLINE double exp_reduced(double x, double& t) {
+    t = x * 1.4426950408889634074 + kExpMagicD;
+    const double nf = t - kExpMagicD;
+    double r = x - nf * 6.93147180369123816490e-01;
     r = r - nf * 1.90821492927058770002e-10;
     double p = 1.0 / 6227020800.0;  // 1/13!
     p = p * r + 1.0 / 479001600.0;
@@ -84,7 +72,32 @@ FASTLOSS_ALWAYS_INLINE double exp(double x) {
     p = p * r + 1.0 / 6.0;
     p = p * r + 0.5;
     p = p * r + 1.0;
-    p = p * r + 1.0;
+    return p * r + 1.0;
+}
+
+FASTLOSS_ALWAYS_INLINE float exp(float x) {
+    float xc = x != x ? 0.0f : x;
+    xc = xc < -104.0f ? -104.0f : xc;  // exp(-104) < 2^-150: rounds to 0
+    xc = xc > 89.0f ? 89.0f : xc;      // exp(89) > FLT_MAX: rounds to inf
+    float t;
+    const float p = exp_reduced(xc, t);
+    const std::int32_t n = bit_cast<std::int32_t>(t) - bit_cast<std::int32_t>(kExpMagicF);
+    const std::int32_t n1 = n >> 1;
+    const std::int32_t n2 = n - n1;
+    const float s1 = bit_cast<float>((n1 + 127) << 23);
+    const float s2 = bit_cast<float>((n2 + 127) << 23);
+    float result = p * s1 * s2;
+    result = x < -104.0f ? 0.0f : result;
+    return x != x ? x : result;
+}
+
+FASTLOSS_ALWAYS_INLINE double exp(double x) {
+    double xc = x != x ? 0.0 : x;
+    xc = xc < -746.0 ? -746.0 : xc;           // exp(-746) < 2^-1075: rounds to 0
+    xc = xc > 710.0 ? 710.0 : xc;             // exp(710) > DBL_MAX: rounds to inf
+    double t;
+    const double p = exp_reduced(xc, t);
+    const std::int64_t n = bit_cast<std::int64_t>(t) - bit_cast<std::int64_t>(kExpMagicD);
     const std::int64_t n1 = n >> 1;
     const std::int64_t n2 = n - n1;
     const double s1 = bit_cast<double>((n1 + 1023) << 52);
@@ -102,46 +115,18 @@ FASTLOSS_ALWAYS_INLINE double exp(double x) {
 
 FASTLOSS_ALWAYS_INLINE float exp_nonpositive(float x) {
     const float xc = x < -87.0f ? -87.0f : x;
-    const float magic = 12582912.0f;
-    const float t = xc * 1.44269504088896341f + magic;
-    const float nf = t - magic;
-    float r = xc - nf * 0.693359375f;
-    r = r - nf * -2.12194440e-4f;
-    float p = 1.0f / 5040.0f;
-    p = p * r + 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    const std::uint32_t n = bit_cast<std::uint32_t>(t) - bit_cast<std::uint32_t>(magic);
+    float t;
+    const float p = exp_reduced(xc, t);
+    const std::uint32_t n = bit_cast<std::uint32_t>(t) - bit_cast<std::uint32_t>(kExpMagicF);
     const float result = p * bit_cast<float>((n + 127u) << 23);
     return x < -87.0f ? 0.0f : result;
 }
 
 FASTLOSS_ALWAYS_INLINE double exp_nonpositive(double x) {
     const double xc = x < -708.0 ? -708.0 : x;
-    const double magic = 6755399441055744.0;  // 1.5 * 2^52
-    const double t = xc * 1.4426950408889634074 + magic;
-    const double nf = t - magic;
-    double r = xc - nf * 6.93147180369123816490e-01;
-    r = r - nf * 1.90821492927058770002e-10;
-    double p = 1.0 / 6227020800.0;  // 1/13!
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
-    const std::uint64_t n = bit_cast<std::uint64_t>(t) - bit_cast<std::uint64_t>(magic);
+    double t;
+    const double p = exp_reduced(xc, t);
+    const std::uint64_t n = bit_cast<std::uint64_t>(t) - bit_cast<std::uint64_t>(kExpMagicD);
     const double result = p * bit_cast<double>((n + 1023u) << 52);
     return x < -708.0 ? 0.0 : result;
 }
