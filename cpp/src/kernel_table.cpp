@@ -14,6 +14,7 @@ Kernels<T> make_kernels() {
     register_classification(k);
     register_rl(k);
     register_segmentation(k);
+    register_pointcloud(k);
     return k;
 }
 }  // namespace

@@ -14,6 +14,8 @@ template <class T>
 void register_rl(Kernels<T>& k);
 template <class T>
 void register_segmentation(Kernels<T>& k);
+template <class T>
+void register_pointcloud(Kernels<T>& k);
 
 KernelTable make_kernel_table();
 

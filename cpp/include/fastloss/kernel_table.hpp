@@ -10,6 +10,7 @@
 #include "fastloss/common/types.hpp"
 #include "fastloss/regression.hpp"
 #include "fastloss/classification/softmax.hpp"
+#include "fastloss/pointcloud/params.hpp"
 #include "fastloss/segmentation/params.hpp"
 
 namespace fastloss {
@@ -68,6 +69,11 @@ struct Kernels {
     Status (*overlap_loss)(const T* input, const index_t* labels, const T* targets, index_t n,
                            index_t c, index_t s, const T* class_weight, const OverlapParams& params,
                            LossOutput<T>& out, int threads);
+    // point clouds
+    void (*chamfer_distance)(const CloudPair<T>& clouds, const ChamferParams& params,
+                             const T* weights, ChamferOutput<T>& out, int threads);
+    void (*nearest_neighbors)(const CloudPair<T>& clouds, index_t k, SearchMetric metric,
+                              SearchMethod method, T* out_d, index_t* out_i, int threads);
 };
 
 struct KernelTable {

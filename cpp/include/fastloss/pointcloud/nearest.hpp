@@ -1,0 +1,156 @@
+// Batched nearest-neighbour search between padded clouds: search structures over the target
+// clouds (a KD-tree or a transposed copy for the brute force, chosen per cloud), then every
+// query in parallel. Each query's answer depends on nothing but the data, so the results are
+// the same for any thread count.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "fastloss/pointcloud/brute_nn.hpp"
+#include "fastloss/pointcloud/kdtree.hpp"
+
+FASTLOSS_BEGIN_ISA_NAMESPACE
+namespace detail {
+
+// Queries per parallel task.
+constexpr index_t kQueryBlock = 256;
+
+/**
+ * Whether a KD-tree beats the brute force for n_query queries into n_target points of d
+ * coordinates (method Auto). Measured with bench/bench_pointcloud.py --crossover (AVX-512,
+ * one thread, both directions of a Chamfer pair, uniform 3-D points): the brute force wins up
+ * to about 5,000 x 5,000 points; KD-trees degrade with the dimension, and from d = 16 the
+ * brute force wins at every size measured.
+ */
+inline bool use_kdtree(index_t n_query, index_t n_target, index_t d, SearchMethod method) {
+    if (method != SearchMethod::Auto) return method == SearchMethod::KdTree;
+    if (d >= 16) return false;
+    const double pairs = static_cast<double>(n_query) * static_cast<double>(n_target);
+    return pairs > 2.5e7;
+}
+
+/// Search structures over B target clouds (n_pad points each, lengths or null), one per cloud.
+template <class T>
+struct TargetIndex {
+    const T* pts;
+    const index_t* lengths;
+    index_t batch, stride, d;
+    std::unique_ptr<std::uint8_t[]> tree_used;  // per cloud: 1 = KD-tree, 0 = brute force
+    std::unique_ptr<KdTree<T>[]> trees;
+    std::unique_ptr<index_t[]> perm;
+    std::unique_ptr<std::int32_t[]> dims;
+    std::unique_ptr<T[]> splits;
+    std::unique_ptr<T[]> transposed;
+    index_t nodes = 0, pad = 0;
+
+    index_t len(index_t b) const { return lengths ? lengths[b] : stride; }
+    const T* cloud(index_t b) const { return pts + b * stride * d; }
+    const T* rows(index_t b) const { return transposed.get() + b * d * pad; }
+};
+
+/// Plans (per cloud, which method; queries per cloud from query_lengths or query_stride) and
+/// builds the structures, clouds in parallel.
+template <class T>
+void build_targets(TargetIndex<T>& ix, const index_t* query_lengths, index_t query_stride,
+                   SearchMethod method, int num_threads) {
+    const index_t nb = ix.batch;
+    ix.tree_used.reset(new std::uint8_t[static_cast<std::size_t>(nb)]);
+    bool any_tree = false, any_brute = false;
+    for (index_t b = 0; b < nb; ++b) {
+        const index_t nq = query_lengths ? query_lengths[b] : query_stride;
+        ix.tree_used[b] = use_kdtree(nq, ix.len(b), ix.d, method) ? 1 : 0;
+        any_tree = any_tree || ix.tree_used[b];
+        any_brute = any_brute || !ix.tree_used[b];
+    }
+    if (any_tree) {
+        ix.nodes = kdtree_nodes(ix.stride);
+        ix.trees.reset(new KdTree<T>[static_cast<std::size_t>(nb)]);
+        ix.perm.reset(new index_t[static_cast<std::size_t>(nb * ix.stride)]);
+        ix.dims.reset(new std::int32_t[static_cast<std::size_t>(nb * ix.nodes)]);
+        ix.splits.reset(new T[static_cast<std::size_t>(nb * ix.nodes)]);
+    }
+    if (any_brute) {
+        ix.pad = padded_targets(ix.stride);
+        ix.transposed.reset(new T[static_cast<std::size_t>(nb * ix.d * ix.pad)]);
+    }
+    const bool parallel = num_threads > 1 && nb > 1;
+    (void)parallel;
+#pragma omp parallel for schedule(dynamic) num_threads(num_threads) if (parallel)
+    for (index_t b = 0; b < nb; ++b) {
+        if (ix.tree_used[b])
+            ix.trees[b].build(ix.cloud(b), ix.len(b), ix.d, ix.perm.get() + b * ix.stride,
+                              ix.dims.get() + b * ix.nodes, ix.splits.get() + b * ix.nodes);
+        else
+            transpose_targets(ix.cloud(b), ix.len(b), ix.d,
+                              ix.transposed.get() + b * ix.d * ix.pad);
+    }
+}
+
+/// Queries [q0, q1) of cloud b against its targets: k best per query into out_d, out_i.
+template <SearchMetric M, class T>
+void query_block(const TargetIndex<T>& ix, index_t b, const T* queries, index_t q0, index_t q1,
+                 index_t k, T* out_d, index_t* out_i, T* off) {
+    const index_t d = ix.d, n = ix.len(b);
+    if (n == 0) {
+        for (index_t m = q0 * k; m < q1 * k; ++m) {
+            out_d[m] = std::numeric_limits<T>::infinity();
+            out_i[m] = -1;
+        }
+        return;
+    }
+    if (ix.tree_used[b]) {
+        for (index_t i = q0; i < q1; ++i) {
+            KdQuery<M, T> search{ix.trees[b], queries + i * d,
+                                 Candidates<T>{out_d + i * k, out_i + i * k, k}, off};
+            search.run();
+        }
+    } else if (k == 1) {
+        const T* q = queries + q0 * d;
+        if (d == 3)
+            brute_nearest<M, 3>(q, q1 - q0, ix.rows(b), ix.pad, d, out_d + q0, out_i + q0);
+        else if (d == 2)
+            brute_nearest<M, 2>(q, q1 - q0, ix.rows(b), ix.pad, d, out_d + q0, out_i + q0);
+        else
+            brute_nearest<M, 0>(q, q1 - q0, ix.rows(b), ix.pad, d, out_d + q0, out_i + q0);
+    } else {
+        brute_knn<M>(queries + q0 * d, q1 - q0, ix.rows(b), ix.pad, n, d, k, out_d + q0 * k,
+                     out_i + q0 * k);
+    }
+}
+
+/**
+ * For each cloud b and each of its query points (queries: B clouds padded to q_stride points,
+ * lengths or null), the k nearest targets under metric M: out_d, out_i of shape
+ * (B, q_stride, k). Padded query rows get distance 0 and index -1; missing neighbours (k
+ * above the target count) get +inf and -1.
+ */
+template <SearchMetric M, class T>
+void search_all(const TargetIndex<T>& ix, const T* queries, const index_t* q_lengths,
+                index_t q_stride, index_t k, T* out_d, index_t* out_i, int num_threads) {
+    const index_t d = ix.d, per_cloud = (q_stride + kQueryBlock - 1) / kQueryBlock;
+    const index_t tasks = ix.batch * per_cloud;
+    const bool parallel = num_threads > 1 && tasks > 1;
+    (void)parallel;
+#pragma omp parallel num_threads(num_threads) if (parallel)
+    {
+        std::unique_ptr<T[]> off(new T[static_cast<std::size_t>(d)]);
+#pragma omp for schedule(dynamic)
+        for (index_t task = 0; task < tasks; ++task) {
+            const index_t b = task / per_cloud, q0 = (task % per_cloud) * kQueryBlock;
+            const index_t len = q_lengths ? q_lengths[b] : q_stride;
+            const index_t q1 = imin(len, q0 + kQueryBlock), end = imin(q_stride, q0 + kQueryBlock);
+            T* od = out_d + b * q_stride * k;
+            index_t* oi = out_i + b * q_stride * k;
+            if (q0 < q1)
+                query_block<M>(ix, b, queries + b * q_stride * d, q0, q1, k, od, oi, off.get());
+            for (index_t m = imax(q0, q1) * k; m < end * k; ++m) {
+                od[m] = T(0);
+                oi[m] = -1;
+            }
+        }
+    }
+}
+
+}  // namespace detail
+FASTLOSS_END_ISA_NAMESPACE
