@@ -34,6 +34,11 @@ from ._focal import (
     softmax_focal_loss,
     softmax_focal_loss_value_and_grad,
 )
+from ._pointcloud import (
+    chamfer_distance,
+    chamfer_distance_value_and_grad,
+    nearest_neighbors,
+)
 from ._regression import (
     huber_loss,
     huber_loss_value_and_grad,
@@ -79,6 +84,8 @@ __all__ = [
     "__version__",
     "binary_cross_entropy",
     "binary_cross_entropy_value_and_grad",
+    "chamfer_distance",
+    "chamfer_distance_value_and_grad",
     "cross_entropy",
     "cross_entropy_value_and_grad",
     "dice_loss",
@@ -109,6 +116,7 @@ __all__ = [
     "mse_value_and_grad",
     "n_step_returns",
     "n_step_returns_value_and_grad",
+    "nearest_neighbors",
     "policy_gradient_loss",
     "policy_gradient_loss_value_and_grad",
     "q_learning_loss",

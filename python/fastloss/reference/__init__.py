@@ -22,6 +22,11 @@ from ._classification import (
     softmax_focal_loss,
     softmax_focal_loss_value_and_grad,
 )
+from ._pointcloud import (
+    chamfer_distance,
+    chamfer_distance_value_and_grad,
+    nearest_neighbors,
+)
 from ._regression import (
     huber_loss,
     huber_loss_value_and_grad,
@@ -66,6 +71,8 @@ from ._segmentation import (
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_value_and_grad",
+    "chamfer_distance",
+    "chamfer_distance_value_and_grad",
     "cross_entropy",
     "cross_entropy_value_and_grad",
     "dice_loss",
@@ -94,6 +101,7 @@ __all__ = [
     "mse_value_and_grad",
     "n_step_returns",
     "n_step_returns_value_and_grad",
+    "nearest_neighbors",
     "policy_gradient_loss",
     "policy_gradient_loss_value_and_grad",
     "q_learning_loss",
