@@ -1,8 +1,8 @@
 // Blocked brute-force nearest neighbours: every query against every target, vectorised across
 // targets.
 //
-// The targets are transposed once per task into coordinate-major rows (d rows of n_pad,
-// padded to a multiple of kLanes with +inf, which is never nearest). For k = 1 each SIMD lane
+// The targets are transposed once per cloud into coordinate-major rows (d rows, padded to a
+// multiple of kLanes with +inf, which is never nearest). For k = 1 each SIMD lane
 // keeps the best distance and index of the targets it sees (j = lane mod kLanes) with a
 // strict "<", so the lowest index wins ties within a lane; the lanes are merged the same way.
 // Both methods therefore return the same neighbour, and no P x Q matrix is ever formed.
@@ -25,13 +25,14 @@ inline index_t padded_targets(index_t n) {
     return (n + kLanes - 1) / kLanes * kLanes;
 }
 
-/// Targets (n, d) row-major -> rows (d, n_pad), padded with +inf.
+/// Targets (n, d) row-major -> d rows of `stride` >= n_pad = padded_targets(n), padded to
+/// n_pad with +inf.
 template <class T>
 FASTLOSS_NOINLINE void transpose_targets(const T* __restrict y, index_t n, index_t d,
-                                         T* __restrict yt) {
+                                         index_t stride, T* __restrict yt) {
     const index_t n_pad = padded_targets(n);
     for (index_t k = 0; k < d; ++k) {
-        T* __restrict row = yt + k * n_pad;
+        T* __restrict row = yt + k * stride;
         for (index_t j = 0; j < n; ++j) row[j] = y[j * d + k];
         for (index_t j = n; j < n_pad; ++j) row[j] = std::numeric_limits<T>::infinity();
     }
@@ -78,8 +79,8 @@ FASTLOSS_ALWAYS_INLINE V load_vec(const T* p) {
  */
 template <SearchMetric M, int FixedD, class T>
 FASTLOSS_NOINLINE void brute_nearest_group(const T* __restrict queries, index_t nq,
-                                           const T* __restrict yt, index_t n_pad,
-                                           index_t d_runtime, T* __restrict out_d,
+                                           const T* __restrict yt, index_t stride,
+                                           index_t n_pad, index_t d_runtime, T* __restrict out_d,
                                            index_t* __restrict out_i) {
     using V = typename Vectors<T>::value;
     using IV = typename Vectors<T>::index;
@@ -101,7 +102,7 @@ FASTLOSS_NOINLINE void brute_nearest_group(const T* __restrict queries, index_t 
         V acc[kQueryGroup];
         for (index_t g = 0; g < kQueryGroup; ++g) acc[g] = V{};
         for (index_t k = 0; k < d; ++k) {
-            const V row = load_vec<V>(yt + k * n_pad + j0);
+            const V row = load_vec<V>(yt + k * stride + j0);
             for (index_t g = 0; g < kQueryGroup; ++g) {
                 const V diff = q[g][k] - row;
                 if constexpr (M == SearchMetric::L1)
@@ -132,8 +133,8 @@ FASTLOSS_NOINLINE void brute_nearest_group(const T* __restrict queries, index_t 
 #else
 /// Portable form (MSVC): lane minima in arrays, one query at a time.
 template <SearchMetric M, int FixedD, class T>
-void brute_nearest_group(const T* queries, index_t nq, const T* yt, index_t n_pad,
-                         index_t d_runtime, T* out_d, index_t* out_i) {
+void brute_nearest_group(const T* queries, index_t nq, const T* yt, index_t stride,
+                         index_t n_pad, index_t d_runtime, T* out_d, index_t* out_i) {
     using I = LaneIndex<T>;
     const index_t d = FixedD > 0 ? FixedD : d_runtime;
     for (index_t g = 0; g < nq; ++g) {
@@ -147,7 +148,8 @@ void brute_nearest_group(const T* queries, index_t nq, const T* yt, index_t n_pa
         for (index_t j0 = 0; j0 < n_pad; j0 += kLanes)
             for (index_t l = 0; l < kLanes; ++l) {
                 T acc = T(0);
-                for (index_t k = 0; k < d; ++k) acc += metric_term<M>(q[k] - yt[k * n_pad + j0 + l]);
+                for (index_t k = 0; k < d; ++k)
+                    acc += metric_term<M>(q[k] - yt[k * stride + j0 + l]);
                 if (acc < bd[l]) {
                     bd[l] = acc;
                     bi[l] = static_cast<I>(j0 + l);
@@ -168,17 +170,18 @@ void brute_nearest_group(const T* queries, index_t nq, const T* yt, index_t n_pa
 
 /// The nearest target of each of nq queries, kQueryGroup at a time.
 template <SearchMetric M, int FixedD, class T>
-void brute_nearest(const T* queries, index_t nq, const T* yt, index_t n_pad, index_t d,
-                   T* out_d, index_t* out_i) {
+void brute_nearest(const T* queries, index_t nq, const T* yt, index_t stride, index_t n_pad,
+                   index_t d, T* out_d, index_t* out_i) {
     for (index_t q0 = 0; q0 < nq; q0 += kQueryGroup)
-        brute_nearest_group<M, FixedD>(queries + q0 * d, imin(kQueryGroup, nq - q0), yt, n_pad,
-                                       d, out_d + q0, out_i + q0);
+        brute_nearest_group<M, FixedD>(queries + q0 * d, imin(kQueryGroup, nq - q0), yt, stride,
+                                       n_pad, d, out_d + q0, out_i + q0);
 }
 
 /// The k nearest targets of each query (sorted, ties by index); n real targets.
 template <SearchMetric M, class T>
 FASTLOSS_NOINLINE void brute_knn(const T* __restrict queries, index_t nq, const T* __restrict yt,
-                                 index_t n_pad, index_t n, index_t d, index_t k,
+                                 index_t stride, index_t n_pad, index_t n, index_t d,
+                                 index_t k,
                                  T* __restrict out_d, index_t* __restrict out_i) {
     alignas(64) T dist[kKnnChunk];
     for (index_t qi = 0; qi < nq; ++qi) {
@@ -191,7 +194,7 @@ FASTLOSS_NOINLINE void brute_knn(const T* __restrict queries, index_t nq, const 
 #pragma omp simd
             for (index_t l = 0; l < len; ++l) {
                 T acc = T(0);
-                for (index_t c = 0; c < d; ++c) acc += metric_term<M>(q[c] - col[c * n_pad + l]);
+                for (index_t c = 0; c < d; ++c) acc += metric_term<M>(q[c] - col[c * stride + l]);
                 dist[l] = acc;
             }
             const index_t real = imin(len, n - j0);

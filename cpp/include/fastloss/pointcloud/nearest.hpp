@@ -82,7 +82,7 @@ void build_targets(TargetIndex<T>& ix, const index_t* query_lengths, index_t que
             ix.trees[b].build(ix.cloud(b), ix.len(b), ix.d, ix.perm.get() + b * ix.stride,
                               ix.dims.get() + b * ix.nodes, ix.splits.get() + b * ix.nodes);
         else
-            transpose_targets(ix.cloud(b), ix.len(b), ix.d,
+            transpose_targets(ix.cloud(b), ix.len(b), ix.d, ix.pad,
                               ix.transposed.get() + b * ix.d * ix.pad);
     }
 }
@@ -107,15 +107,16 @@ void query_block(const TargetIndex<T>& ix, index_t b, const T* queries, index_t 
         }
     } else if (k == 1) {
         const T* q = queries + q0 * d;
+        const index_t n_pad = padded_targets(n);
         if (d == 3)
-            brute_nearest<M, 3>(q, q1 - q0, ix.rows(b), ix.pad, d, out_d + q0, out_i + q0);
+            brute_nearest<M, 3>(q, q1 - q0, ix.rows(b), ix.pad, n_pad, d, out_d + q0, out_i + q0);
         else if (d == 2)
-            brute_nearest<M, 2>(q, q1 - q0, ix.rows(b), ix.pad, d, out_d + q0, out_i + q0);
+            brute_nearest<M, 2>(q, q1 - q0, ix.rows(b), ix.pad, n_pad, d, out_d + q0, out_i + q0);
         else
-            brute_nearest<M, 0>(q, q1 - q0, ix.rows(b), ix.pad, d, out_d + q0, out_i + q0);
+            brute_nearest<M, 0>(q, q1 - q0, ix.rows(b), ix.pad, n_pad, d, out_d + q0, out_i + q0);
     } else {
-        brute_knn<M>(queries + q0 * d, q1 - q0, ix.rows(b), ix.pad, n, d, k, out_d + q0 * k,
-                     out_i + q0 * k);
+        brute_knn<M>(queries + q0 * d, q1 - q0, ix.rows(b), ix.pad, padded_targets(n), n, d, k,
+                     out_d + q0 * k, out_i + q0 * k);
     }
 }
 
