@@ -211,6 +211,8 @@ def test_empty_and_one_point_clouds(method):
     assert np.isfinite(value)
     assert np.all(np.isfinite(gx))
     assert np.all(gx[:2] == 0)
+    assert np.all(gy[:2] == 0)
+    assert np.all(gy[2] != 0)
     empty = fastloss.chamfer_distance(np.zeros((0, 3)), np.ones((5, 3)))
     assert empty == 0.0
 
