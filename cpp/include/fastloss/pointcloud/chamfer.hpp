@@ -112,17 +112,20 @@ void chamfer_distance(const CloudPair<T>& c, const ChamferParams& prm, const T* 
     const SearchMetric metric =
         prm.distance == PointDistance::L1 ? SearchMetric::L1 : SearchMetric::SquaredL2;
     // 1. nearest neighbours: x -> y, and y -> x
-    TargetIndex<T> ty{c.y, c.y_lengths, c.batch, c.q, c.d, {}, {}, {}, {}, {}, {}};
-    build_targets(ty, c.x_lengths, c.p, prm.method, num_threads);
+    TargetIndex<T> ty{c.y, c.y_lengths, c.batch, c.q, c.d};
+    plan_targets(ty, c.x_lengths, c.p, prm.method);
     std::unique_ptr<TargetIndex<T>> tx;
     if (both) {
-        tx.reset(new TargetIndex<T>{c.x, c.x_lengths, c.batch, c.p, c.d, {}, {}, {}, {}, {}, {}});
-        build_targets(*tx, c.y_lengths, c.q, prm.method, num_threads);
+        tx.reset(new TargetIndex<T>{c.x, c.x_lengths, c.batch, c.p, c.d});
+        plan_targets(*tx, c.y_lengths, c.q, prm.method);
     }
+    build_targets(ty, tx.get(), num_threads);
     auto search = [&](auto metric_c) {
         constexpr SearchMetric kM = decltype(metric_c)::value;
-        search_all<kM>(ty, c.x, c.x_lengths, c.p, 1, out.dist_x, out.idx_x, num_threads);
-        if (both) search_all<kM>(*tx, c.y, c.y_lengths, c.q, 1, out.dist_y, out.idx_y, num_threads);
+        search_all<kM>(ty, c.x, c.x_lengths, c.p, 1, out.dist_x, out.idx_x, num_threads,
+                       tx.get());
+        if (both)
+            search_all<kM>(*tx, c.y, c.y_lengths, c.q, 1, out.dist_y, out.idx_y, num_threads, &ty);
     };
     if (metric == SearchMetric::L1)
         search(std::integral_constant<SearchMetric, SearchMetric::L1>{});
@@ -262,8 +265,9 @@ template <class T>
 void nearest_neighbors(const CloudPair<T>& c, index_t k, SearchMetric metric, SearchMethod method,
                        T* out_d, index_t* out_i, int num_threads) {
     using namespace detail;
-    TargetIndex<T> ty{c.y, c.y_lengths, c.batch, c.q, c.d, {}, {}, {}, {}, {}, {}};
-    build_targets(ty, c.x_lengths, c.p, method, num_threads);
+    TargetIndex<T> ty{c.y, c.y_lengths, c.batch, c.q, c.d};
+    plan_targets(ty, c.x_lengths, c.p, method);
+    build_targets(ty, static_cast<TargetIndex<T>*>(nullptr), num_threads);
     if (metric == SearchMetric::L1) {
         search_all<SearchMetric::L1>(ty, c.x, c.x_lengths, c.p, k, out_d, out_i, num_threads);
         return;

@@ -38,7 +38,8 @@ struct TargetIndex {
     index_t batch, stride, d;
     std::unique_ptr<std::uint8_t[]> tree_used;  // per cloud: 1 = KD-tree, 0 = brute force
     std::unique_ptr<KdTree<T>[]> trees;
-    std::unique_ptr<index_t[]> perm;
+    std::unique_ptr<T[]> tree_pts;
+    std::unique_ptr<index_t[]> tree_ids;
     std::unique_ptr<std::int32_t[]> dims;
     std::unique_ptr<T[]> splits;
     std::unique_ptr<T[]> transposed;
@@ -49,11 +50,11 @@ struct TargetIndex {
     const T* rows(index_t b) const { return transposed.get() + b * d * pad; }
 };
 
-/// Plans (per cloud, which method; queries per cloud from query_lengths or query_stride) and
-/// builds the structures, clouds in parallel.
+/// Plans the structures (per cloud, which method, given its query count from query_lengths
+/// or query_stride) and allocates them.
 template <class T>
-void build_targets(TargetIndex<T>& ix, const index_t* query_lengths, index_t query_stride,
-                   SearchMethod method, int num_threads) {
+void plan_targets(TargetIndex<T>& ix, const index_t* query_lengths, index_t query_stride,
+                  SearchMethod method) {
     const index_t nb = ix.batch;
     ix.tree_used.reset(new std::uint8_t[static_cast<std::size_t>(nb)]);
     bool any_tree = false, any_brute = false;
@@ -66,7 +67,8 @@ void build_targets(TargetIndex<T>& ix, const index_t* query_lengths, index_t que
     if (any_tree) {
         ix.nodes = kdtree_nodes(ix.stride);
         ix.trees.reset(new KdTree<T>[static_cast<std::size_t>(nb)]);
-        ix.perm.reset(new index_t[static_cast<std::size_t>(nb * ix.stride)]);
+        ix.tree_pts.reset(new T[static_cast<std::size_t>(nb * ix.stride * ix.d)]);
+        ix.tree_ids.reset(new index_t[static_cast<std::size_t>(nb * ix.stride)]);
         ix.dims.reset(new std::int32_t[static_cast<std::size_t>(nb * ix.nodes)]);
         ix.splits.reset(new T[static_cast<std::size_t>(nb * ix.nodes)]);
     }
@@ -74,23 +76,41 @@ void build_targets(TargetIndex<T>& ix, const index_t* query_lengths, index_t que
         ix.pad = padded_targets(ix.stride);
         ix.transposed.reset(new T[static_cast<std::size_t>(nb * ix.d * ix.pad)]);
     }
-    const bool parallel = num_threads > 1 && nb > 1;
-    (void)parallel;
-#pragma omp parallel for schedule(dynamic) num_threads(num_threads) if (parallel)
-    for (index_t b = 0; b < nb; ++b) {
-        if (ix.tree_used[b])
-            ix.trees[b].build(ix.cloud(b), ix.len(b), ix.d, ix.perm.get() + b * ix.stride,
-                              ix.dims.get() + b * ix.nodes, ix.splits.get() + b * ix.nodes);
-        else
-            transpose_targets(ix.cloud(b), ix.len(b), ix.d, ix.pad,
-                              ix.transposed.get() + b * ix.d * ix.pad);
-    }
 }
 
-/// Queries [q0, q1) of cloud b against its targets: k best per query into out_d, out_i.
+/// Builds cloud b's structure (a KD-tree or the transposed rows).
+template <class T>
+void build_target(TargetIndex<T>& ix, index_t b) {
+    if (ix.tree_used[b])
+        ix.trees[b].build(ix.cloud(b), ix.len(b), ix.d, ix.tree_pts.get() + b * ix.stride * ix.d,
+                          ix.tree_ids.get() + b * ix.stride, ix.dims.get() + b * ix.nodes,
+                          ix.splits.get() + b * ix.nodes);
+    else
+        transpose_targets(ix.cloud(b), ix.len(b), ix.d, ix.pad,
+                          ix.transposed.get() + b * ix.d * ix.pad);
+}
+
+/// Builds the structures of one or two planned indexes, every cloud of both in one parallel
+/// loop (a single pair of large clouds builds its two trees at once).
+template <class T>
+void build_targets(TargetIndex<T>& a, TargetIndex<T>* b, int num_threads) {
+    const index_t nb = a.batch, tasks = b ? 2 * nb : nb;
+    const bool parallel = num_threads > 1 && tasks > 1;
+    (void)parallel;
+#pragma omp parallel for schedule(dynamic) num_threads(num_threads) if (parallel)
+    for (index_t t = 0; t < tasks; ++t) build_target(t < nb ? a : *b, t % nb);
+}
+
+/**
+ * Queries [q0, q1) of cloud b against its targets: k best per query into out_d, out_i. With
+ * `order` (the query cloud's own KD-tree) the queries are taken in its leaf order, r -> the
+ * point order->pts[r] answered into slot order->ids[r]: consecutive queries are then close,
+ * so their searches share cached nodes, and (k = 1) each starts from its predecessor's
+ * neighbour.
+ */
 template <SearchMetric M, class T>
 void query_block(const TargetIndex<T>& ix, index_t b, const T* queries, index_t q0, index_t q1,
-                 index_t k, T* out_d, index_t* out_i, T* off) {
+                 index_t k, T* out_d, index_t* out_i, T* off, const KdTree<T>* order) {
     const index_t d = ix.d, n = ix.len(b);
     if (n == 0) {
         for (index_t m = q0 * k; m < q1 * k; ++m) {
@@ -100,10 +120,16 @@ void query_block(const TargetIndex<T>& ix, index_t b, const T* queries, index_t 
         return;
     }
     if (ix.tree_used[b]) {
-        for (index_t i = q0; i < q1; ++i) {
-            KdQuery<M, T> search{ix.trees[b], queries + i * d,
-                                 Candidates<T>{out_d + i * k, out_i + i * k, k}, off};
-            search.run();
+        const T* targets = ix.cloud(b);
+        index_t hint = -1;
+        for (index_t r = q0; r < q1; ++r) {
+            const index_t i = order ? order->ids[r] : r;
+            const T* q = order ? order->pts + r * d : queries + i * d;
+            KdQuery<M, T> search{ix.trees[b], q, Candidates<T>{out_d + i * k, out_i + i * k, k},
+                                 off};
+            search.run(hint, hint >= 0 ? targets + hint * d : nullptr);
+            // (k > 1: the hint would be found again and held twice)
+            hint = k == 1 ? out_i[i] : -1;
         }
     } else if (k == 1) {
         const T* q = queries + q0 * d;
@@ -124,11 +150,13 @@ void query_block(const TargetIndex<T>& ix, index_t b, const T* queries, index_t 
  * For each cloud b and each of its query points (queries: B clouds padded to q_stride points,
  * lengths or null), the k nearest targets under metric M: out_d, out_i of shape
  * (B, q_stride, k). Padded query rows get distance 0 and index -1; missing neighbours (k
- * above the target count) get +inf and -1.
+ * above the target count) get +inf and -1. query_index: the query clouds' own structures,
+ * whose KD-trees (where built) set the order in which their queries are taken.
  */
 template <SearchMetric M, class T>
 void search_all(const TargetIndex<T>& ix, const T* queries, const index_t* q_lengths,
-                index_t q_stride, index_t k, T* out_d, index_t* out_i, int num_threads) {
+                index_t q_stride, index_t k, T* out_d, index_t* out_i, int num_threads,
+                const TargetIndex<T>* query_index = nullptr) {
     const index_t d = ix.d, per_cloud = (q_stride + kQueryBlock - 1) / kQueryBlock;
     const index_t tasks = ix.batch * per_cloud;
     const bool parallel = num_threads > 1 && tasks > 1;
@@ -143,8 +171,13 @@ void search_all(const TargetIndex<T>& ix, const T* queries, const index_t* q_len
             const index_t q1 = imin(len, q0 + kQueryBlock), end = imin(q_stride, q0 + kQueryBlock);
             T* od = out_d + b * q_stride * k;
             index_t* oi = out_i + b * q_stride * k;
+            // the query cloud's tree, when it has one, gives a coherent query order
+            const KdTree<T>* order = query_index && query_index->tree_used[b]
+                                         ? &query_index->trees[b]
+                                         : nullptr;
             if (q0 < q1)
-                query_block<M>(ix, b, queries + b * q_stride * d, q0, q1, k, od, oi, off.get());
+                query_block<M>(ix, b, queries + b * q_stride * d, q0, q1, k, od, oi, off.get(),
+                               order);
             for (index_t m = imax(q0, q1) * k; m < end * k; ++m) {
                 od[m] = T(0);
                 oi[m] = -1;
