@@ -2,6 +2,8 @@
 // Clouds arrive batched, (B, P, D) and (B, Q, D); the Python layer adds the batch axis.
 #include <pybind11/stl.h>
 
+#include <cstdint>
+
 #include "loss_call.hpp"
 
 namespace fastloss::bind {
@@ -50,6 +52,8 @@ CloudPair<T> cloud_pair(const Array<T>& x, const Array<T>& y, const Lengths& xl,
         fail("y: expected (B, Q, D) with the batch size and dimension of x " + shape_str(x) +
              ", got " + shape_str(y));
     if (x.shape(2) < 1) fail("x: expected points of at least one coordinate, got " + shape_str(x));
+    if (x.shape(1) > INT32_MAX || y.shape(1) > INT32_MAX)  // the KD-tree keeps 32-bit indices
+        fail("x, y: expected at most 2^31 - 1 points per cloud");
     require_lengths(xl, "x_lengths", x.shape(0), x.shape(1));
     require_lengths(yl, "y_lengths", y.shape(0), y.shape(1));
     return CloudPair<T>{x.data(),  y.data(),  xl ? xl->data() : nullptr,

@@ -40,10 +40,8 @@ struct TargetIndex {
     std::unique_ptr<KdTree<T>[]> trees;
     std::unique_ptr<T[]> tree_pts;
     std::unique_ptr<index_t[]> tree_ids;
-    std::unique_ptr<std::int32_t[]> dims;
-    std::unique_ptr<T[]> splits;
     std::unique_ptr<T[]> transposed;
-    index_t nodes = 0, pad = 0;
+    index_t pad = 0;
 
     index_t len(index_t b) const { return lengths ? lengths[b] : stride; }
     const T* cloud(index_t b) const { return pts + b * stride * d; }
@@ -65,12 +63,9 @@ void plan_targets(TargetIndex<T>& ix, const index_t* query_lengths, index_t quer
         any_brute = any_brute || !ix.tree_used[b];
     }
     if (any_tree) {
-        ix.nodes = kdtree_nodes(ix.stride);
         ix.trees.reset(new KdTree<T>[static_cast<std::size_t>(nb)]);
         ix.tree_pts.reset(new T[static_cast<std::size_t>(nb * ix.stride * ix.d)]);
         ix.tree_ids.reset(new index_t[static_cast<std::size_t>(nb * ix.stride)]);
-        ix.dims.reset(new std::int32_t[static_cast<std::size_t>(nb * ix.nodes)]);
-        ix.splits.reset(new T[static_cast<std::size_t>(nb * ix.nodes)]);
     }
     if (any_brute) {
         ix.pad = padded_targets(ix.stride);
@@ -83,8 +78,7 @@ template <class T>
 void build_target(TargetIndex<T>& ix, index_t b) {
     if (ix.tree_used[b])
         ix.trees[b].build(ix.cloud(b), ix.len(b), ix.d, ix.tree_pts.get() + b * ix.stride * ix.d,
-                          ix.tree_ids.get() + b * ix.stride, ix.dims.get() + b * ix.nodes,
-                          ix.splits.get() + b * ix.nodes);
+                          ix.tree_ids.get() + b * ix.stride);
     else
         transpose_targets(ix.cloud(b), ix.len(b), ix.d, ix.pad,
                           ix.transposed.get() + b * ix.d * ix.pad);
@@ -99,6 +93,24 @@ void build_targets(TargetIndex<T>& a, TargetIndex<T>* b, int num_threads) {
     (void)parallel;
 #pragma omp parallel for schedule(dynamic) num_threads(num_threads) if (parallel)
     for (index_t t = 0; t < tasks; ++t) build_target(t < nb ? a : *b, t % nb);
+}
+
+/// Queries [q0, q1) of cloud b on its KD-tree (see query_block).
+template <SearchMetric M, int FixedD, class T>
+void tree_queries(const TargetIndex<T>& ix, index_t b, const T* queries, index_t q0, index_t q1,
+                  index_t k, T* out_d, index_t* out_i, T* off, const KdTree<T>* order) {
+    const index_t d = ix.d;
+    const T* targets = ix.cloud(b);
+    index_t hint = -1;
+    for (index_t r = q0; r < q1; ++r) {
+        const index_t i = order ? order->ids[r] : r;
+        const T* q = order ? order->pts + r * d : queries + i * d;
+        KdQuery<M, FixedD, T> search{ix.trees[b], q,
+                                     Candidates<T>{out_d + i * k, out_i + i * k, k}, off};
+        search.run(hint, hint >= 0 ? targets + hint * d : nullptr);
+        // (k > 1: the hint would be found again and held twice)
+        hint = k == 1 ? out_i[i] : -1;
+    }
 }
 
 /**
@@ -120,17 +132,12 @@ void query_block(const TargetIndex<T>& ix, index_t b, const T* queries, index_t 
         return;
     }
     if (ix.tree_used[b]) {
-        const T* targets = ix.cloud(b);
-        index_t hint = -1;
-        for (index_t r = q0; r < q1; ++r) {
-            const index_t i = order ? order->ids[r] : r;
-            const T* q = order ? order->pts + r * d : queries + i * d;
-            KdQuery<M, T> search{ix.trees[b], q, Candidates<T>{out_d + i * k, out_i + i * k, k},
-                                 off};
-            search.run(hint, hint >= 0 ? targets + hint * d : nullptr);
-            // (k > 1: the hint would be found again and held twice)
-            hint = k == 1 ? out_i[i] : -1;
-        }
+        if (d == 3)
+            tree_queries<M, 3>(ix, b, queries, q0, q1, k, out_d, out_i, off, order);
+        else if (d == 2)
+            tree_queries<M, 2>(ix, b, queries, q0, q1, k, out_d, out_i, off, order);
+        else
+            tree_queries<M, 0>(ix, b, queries, q0, q1, k, out_d, out_i, off, order);
     } else if (k == 1) {
         const T* q = queries + q0 * d;
         const index_t n_pad = padded_targets(n);
