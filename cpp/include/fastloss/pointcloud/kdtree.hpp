@@ -149,27 +149,50 @@ struct KdTree {
 };
 
 /// One query's search state: the k best so far and the offsets of the current cell. FixedD
-/// > 0 fixes the dimension at compile time (leaf scans of 2-D and 3-D points unrolled).
-template <SearchMetric M, int FixedD, class T>
+/// > 0 fixes the dimension at compile time (leaf scans of 2-D and 3-D points unrolled);
+/// Single (k = 1) keeps the best candidate in registers instead of the sorted list.
+template <SearchMetric M, int FixedD, bool Single, class T>
 struct KdQuery {
     const KdTree<T>& tree;
     const T* q;
-    Candidates<T> best;
-    T* off;  // d offsets from q to the current cell, 0 where q is inside it
+    Candidates<T> best;  // where the result goes (and the list itself when !Single)
+    T* off;              // d offsets from q to the current cell, 0 where q is inside it
+    T best_d = std::numeric_limits<T>::infinity();
+    index_t best_i = -1;
 
     // The incremental cell distance is rounded: a cell is skipped only when it is clearly out
     // of reach, so a tie at the k-th distance is never lost to rounding.
     static constexpr T kSlack = T(1) + T(64) * std::numeric_limits<T>::epsilon();
 
+    index_t dims() const { return FixedD > 0 ? FixedD : tree.d; }
+    T bound() const {
+        if constexpr (Single)
+            return best_d;
+        else
+            return best.bound();
+    }
+    void offer(T dist, index_t id) {
+        if constexpr (Single) {
+            if (best_i < 0 || precedes(dist, id, best_d, best_i)) {
+                best_d = dist;
+                best_i = id;
+            }
+        } else {
+            best.offer(dist, id);
+        }
+    }
+
     /// Searches; `hint` (a target index, or -1) at `hint_pt` is offered first: a nearby
     /// query's neighbour gives a tight bound from the start, so fewer cells are visited.
-    index_t dims() const { return FixedD > 0 ? FixedD : tree.d; }
-
     void run(index_t hint = -1, const T* hint_pt = nullptr) {
         best.reset();
         for (index_t k = 0; k < dims(); ++k) off[k] = T(0);
-        if (hint >= 0) best.offer(point_metric<M>(hint_pt, q, dims()), hint);
+        if (hint >= 0) offer(point_metric<M>(hint_pt, q, dims()), hint);
         if (tree.n > 0) visit(0, 0, tree.n, T(0));
+        if constexpr (Single) {
+            best.dist[0] = best_d;
+            best.idx[0] = best_i;
+        }
     }
 
     void visit(index_t node, index_t b, index_t e, T rd) {
@@ -179,7 +202,7 @@ struct KdQuery {
             const index_t d = dims();
             for (index_t i = b; i < e; ++i) {
                 const T dist = point_metric<M>(tree.pts + i * d, q, d);
-                if (dist <= best.bound()) best.offer(dist, tree.ids[i]);
+                if (dist <= bound()) offer(dist, tree.ids[i]);
             }
             return;
         }
@@ -192,7 +215,7 @@ struct KdQuery {
             visit(left + 1, m, e, rd);
         const T old = off[k];
         const T far_rd = rd - metric_term<M>(old) + metric_term<M>(diff);
-        if (!(far_rd <= best.bound() * kSlack)) return;
+        if (!(far_rd <= bound() * kSlack)) return;
         off[k] = diff;
         if (left_first)
             visit(left + 1, m, e, far_rd);

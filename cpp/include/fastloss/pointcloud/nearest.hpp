@@ -18,16 +18,18 @@ constexpr index_t kQueryBlock = 256;
 
 /**
  * Whether a KD-tree beats the brute force for n_query queries into n_target points of d
- * coordinates (method Auto). Measured with bench/bench_pointcloud.py --crossover (AVX-512,
- * one thread, both directions of a Chamfer pair, uniform 3-D points): the brute force wins up
- * to about 5,000 x 5,000 points; KD-trees degrade with the dimension, and from d = 16 the
- * brute force wins at every size measured.
+ * coordinates (method Auto). Measured with `python -m bench.bench_pointcloud --crossover`
+ * (AVX-512, one thread, Chamfer of one pair of P vs P uniform points): in 2-D and 3-D the
+ * two meet near P = 4,000 (1.6e7 pairs); in 8-D the brute force is still 1.7x faster at
+ * P = 16,000, its lead halving per doubling of P (so about P = 32,000); in 16-D it is 8-16x
+ * faster at every P measured (KD-tree pruning fails in high dimension).
  */
 inline bool use_kdtree(index_t n_query, index_t n_target, index_t d, SearchMethod method) {
     if (method != SearchMethod::Auto) return method == SearchMethod::KdTree;
-    if (d >= 16) return false;
     const double pairs = static_cast<double>(n_query) * static_cast<double>(n_target);
-    return pairs > 2.5e7;
+    if (d <= 3) return pairs > 1.6e7;
+    if (d <= 8) return pairs > 1e9;
+    return false;
 }
 
 /// Search structures over B target clouds (n_pad points each, lengths or null), one per cloud.
@@ -105,9 +107,15 @@ void tree_queries(const TargetIndex<T>& ix, index_t b, const T* queries, index_t
     for (index_t r = q0; r < q1; ++r) {
         const index_t i = order ? order->ids[r] : r;
         const T* q = order ? order->pts + r * d : queries + i * d;
-        KdQuery<M, FixedD, T> search{ix.trees[b], q,
-                                     Candidates<T>{out_d + i * k, out_i + i * k, k}, off};
-        search.run(hint, hint >= 0 ? targets + hint * d : nullptr);
+        const Candidates<T> result{out_d + i * k, out_i + i * k, k};
+        const T* hint_pt = hint >= 0 ? targets + hint * d : nullptr;
+        if (k == 1) {
+            KdQuery<M, FixedD, true, T> search{ix.trees[b], q, result, off};
+            search.run(hint, hint_pt);
+        } else {
+            KdQuery<M, FixedD, false, T> search{ix.trees[b], q, result, off};
+            search.run(hint, hint_pt);
+        }
         // (k > 1: the hint would be found again and held twice)
         hint = k == 1 ? out_i[i] : -1;
     }
