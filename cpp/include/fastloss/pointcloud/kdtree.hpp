@@ -6,8 +6,8 @@
 //   index permutation of the caller's array), 200,000 uniform 3-D float32 points, one thread:
 //   200,000 queries took 212 ms there and 85 here. The copy costs d values per point.
 // - Splits on the coordinate of widest spread, at the median of a sample of the range's keys
-//   (an exact median selection where the sample's cut leaves a side empty), so the tree stays
-//   balanced, degenerate clouds (all points equal, a line, a grid) included, and one
+//   (an exact median selection where the sample's cut is too uneven), so the tree stays
+//   balanced, degenerate clouds (all points equal, a line, a grid) included, and about one
 //   partition pass per level builds it.
 // - Queries descend to the nearer child first and visit the farther one only if the distance
 //   to its cell (kept incrementally per coordinate, Arya & Mount) can beat the k-th best. Ties
@@ -29,6 +29,12 @@ namespace detail {
 constexpr index_t kLeafSize = 32;
 // Keys sampled to place a split (their median; odd, so it is one of them).
 constexpr index_t kSplitSample = 63;
+// A split whose smaller side holds less than 1/kMinShare of the points is redone as an exact
+// median; every level then keeps at most 3/4 of its parent's points, so a tree over 2^31
+// points is at most log(2^31 / kLeafSize) / log(4/3) < 64 levels deep, within kKdMaxDepth
+// (the query's stack of pending cells holds at most one per level).
+constexpr index_t kMinShare = 4;
+constexpr index_t kKdMaxDepth = 128;
 
 /// A node: a leaf (dim < 0), or a split of its range [b, e) at `mid` into the children
 /// `left` ([b, mid), coordinate `dim` <= split) and `left + 1` ([mid, e), >= split).
@@ -88,15 +94,17 @@ struct KdTree {
     }
 
     /// Moves points with coordinate k below `cut` to the front of [b, e); returns where the
-    /// rest starts.
+    /// rest starts. Branch-free (Lomuto with an unconditional swap: a point at or above the
+    /// cut only trades places with another such point): the comparison is a coin flip on
+    /// real data, and a mispredicted branch per point per level cost more than the swaps.
     index_t partition(index_t b, index_t e, std::int32_t k, T cut) {
-        index_t i = b, j = e - 1;
-        while (true) {
-            while (i <= j && key(i, k) < cut) ++i;
-            while (i <= j && !(key(j, k) < cut)) --j;
-            if (i >= j) return i;
-            swap_points(i, j);
+        index_t store = b;
+        for (index_t i = b; i < e; ++i) {
+            const index_t below = key(i, k) < cut ? 1 : 0;
+            swap_points(i, store);
+            store += below;
         }
+        return store;
     }
 
     /// Exact median split of [b, e) on coordinate k (for ranges the sampled cut cannot
@@ -135,7 +143,7 @@ struct KdTree {
         std::nth_element(sample, sample + count / 2, sample + count);
         T cut = sample[count / 2];
         index_t mid = partition(b, e, k, cut);
-        if (mid == b || mid == e) {  // the cut left a side empty
+        if (imin(mid - b, e - mid) < (e - b) / kMinShare) {  // too uneven (or a side empty)
             mid = median_split(b, e, k);
             cut = key(mid, k);
         }
@@ -156,7 +164,7 @@ struct KdQuery {
     const KdTree<T>& tree;
     const T* q;
     Candidates<T> best;  // where the result goes (and the list itself when !Single)
-    T* off;              // d offsets from q to the current cell, 0 where q is inside it
+    T* off;              // (kMaxDepth + 1) x d: offsets from q to the stacked cells
     T best_d = std::numeric_limits<T>::infinity();
     index_t best_i = -1;
 
@@ -165,6 +173,11 @@ struct KdQuery {
     static constexpr T kSlack = T(1) + T(64) * std::numeric_limits<T>::epsilon();
 
     index_t dims() const { return FixedD > 0 ? FixedD : tree.d; }
+
+    // Pending cells: at most one per level of the current path (see kKdMaxDepth).
+    static constexpr index_t kMaxDepth = kKdMaxDepth;
+    index_t stack_node[kMaxDepth], stack_b[kMaxDepth], stack_e[kMaxDepth];
+    T stack_rd[kMaxDepth];
     T bound() const {
         if constexpr (Single)
             return best_d;
@@ -186,42 +199,62 @@ struct KdQuery {
     /// query's neighbour gives a tight bound from the start, so fewer cells are visited.
     void run(index_t hint = -1, const T* hint_pt = nullptr) {
         best.reset();
-        for (index_t k = 0; k < dims(); ++k) off[k] = T(0);
         if (hint >= 0) offer(point_metric<M>(hint_pt, q, dims()), hint);
-        if (tree.n > 0) visit(0, 0, tree.n, T(0));
+        if (tree.n > 0) search();
         if constexpr (Single) {
             best.dist[0] = best_d;
             best.idx[0] = best_i;
         }
     }
 
-    void visit(index_t node, index_t b, index_t e, T rd) {
-        const KdNode<T>& nd = tree.nodes[static_cast<std::size_t>(node)];
-        const std::int32_t k = nd.dim;
-        if (k < 0) {
-            const index_t d = dims();
+   private:
+    /// Depth-first, nearer child first, without recursion: on the way down each farther child
+    /// that may still hold a candidate is pushed with its cell distance and offsets; entries
+    /// are popped deepest first (the recursive order) and dropped if the bound has passed them.
+    void search() {
+        const index_t d = dims();
+        index_t top = 0;
+        stack_node[0] = 0;
+        stack_b[0] = 0;
+        stack_e[0] = tree.n;
+        stack_rd[0] = T(0);
+        for (index_t c = 0; c < d; ++c) off[c] = T(0);
+        ++top;
+        T* cur = off + kMaxDepth * d;  // the current cell's offsets
+        while (top > 0) {
+            --top;
+            if (!(stack_rd[top] <= bound() * kSlack)) continue;
+            index_t node = stack_node[top], b = stack_b[top], e = stack_e[top];
+            T rd = stack_rd[top];
+            for (index_t c = 0; c < d; ++c) cur[c] = off[top * d + c];
+            for (;;) {
+                const KdNode<T>& nd = tree.nodes[static_cast<std::size_t>(node)];
+                const std::int32_t k = nd.dim;
+                if (k < 0) break;
+                const T diff = q[k] - nd.split;
+                const T far_rd = rd - metric_term<M>(cur[k]) + metric_term<M>(diff);
+                const bool left_first = diff <= T(0);
+                const index_t near = left_first ? nd.left : nd.left + 1;
+                if (far_rd <= bound() * kSlack) {
+                    stack_node[top] = left_first ? nd.left + 1 : nd.left;
+                    stack_b[top] = left_first ? nd.mid : b;
+                    stack_e[top] = left_first ? e : nd.mid;
+                    stack_rd[top] = far_rd;
+                    for (index_t c = 0; c < d; ++c) off[top * d + c] = cur[c];
+                    off[top * d + k] = diff;
+                    ++top;
+                }
+                if (left_first)
+                    e = nd.mid;
+                else
+                    b = nd.mid;
+                node = near;
+            }
             for (index_t i = b; i < e; ++i) {
                 const T dist = point_metric<M>(tree.pts + i * d, q, d);
                 if (dist <= bound()) offer(dist, tree.ids[i]);
             }
-            return;
         }
-        const index_t m = nd.mid, left = nd.left;
-        const T diff = q[k] - nd.split;
-        const bool left_first = diff <= T(0);
-        if (left_first)
-            visit(left, b, m, rd);
-        else
-            visit(left + 1, m, e, rd);
-        const T old = off[k];
-        const T far_rd = rd - metric_term<M>(old) + metric_term<M>(diff);
-        if (!(far_rd <= bound() * kSlack)) return;
-        off[k] = diff;
-        if (left_first)
-            visit(left + 1, m, e, far_rd);
-        else
-            visit(left, b, m, far_rd);
-        off[k] = old;
     }
 };
 

@@ -178,7 +178,7 @@ void search_all(const TargetIndex<T>& ix, const T* queries, const index_t* q_len
     (void)parallel;
 #pragma omp parallel num_threads(num_threads) if (parallel)
     {
-        std::unique_ptr<T[]> off(new T[static_cast<std::size_t>(d)]);
+        std::unique_ptr<T[]> off(new T[static_cast<std::size_t>((kKdMaxDepth + 1) * d)]);
 #pragma omp for schedule(dynamic)
         for (index_t task = 0; task < tasks; ++task) {
             const index_t b = task / per_cloud, q0 = (task % per_cloud) * kQueryBlock;
