@@ -26,7 +26,7 @@ FASTLOSS_BEGIN_ISA_NAMESPACE
 namespace detail {
 
 // Points per leaf: a leaf scan of this many points costs about what one more level costs.
-constexpr index_t kLeafSize = 32;
+constexpr index_t kLeafSize = 48;
 // Keys sampled to place a split (their median; odd, so it is one of them).
 constexpr index_t kSplitSample = 63;
 // A split whose smaller side holds less than 1/kMinShare of the points is redone as an exact
