@@ -197,7 +197,12 @@ struct KdQuery {
 
     /// Searches; `hint` (a target index, or -1) at `hint_pt` is offered first: a nearby
     /// query's neighbour gives a tight bound from the start, so fewer cells are visited.
-    void run(index_t hint = -1, const T* hint_pt = nullptr) {
+    void run(const T* query, const Candidates<T>& result, index_t hint = -1,
+             const T* hint_pt = nullptr) {
+        q = query;
+        best = result;
+        best_d = std::numeric_limits<T>::infinity();
+        best_i = -1;
         best.reset();
         if (hint >= 0) offer(point_metric<M>(hint_pt, q, dims()), hint);
         if (tree.n > 0) search();

@@ -104,18 +104,18 @@ void tree_queries(const TargetIndex<T>& ix, index_t b, const T* queries, index_t
     const index_t d = ix.d;
     const T* targets = ix.cloud(b);
     index_t hint = -1;
+    // one search state for the block (its stack is kilobytes: not re-initialised per query)
+    KdQuery<M, FixedD, true, T> single{ix.trees[b], nullptr, {}, off};
+    KdQuery<M, FixedD, false, T> several{ix.trees[b], nullptr, {}, off};
     for (index_t r = q0; r < q1; ++r) {
         const index_t i = order ? order->ids[r] : r;
         const T* q = order ? order->pts + r * d : queries + i * d;
         const Candidates<T> result{out_d + i * k, out_i + i * k, k};
         const T* hint_pt = hint >= 0 ? targets + hint * d : nullptr;
-        if (k == 1) {
-            KdQuery<M, FixedD, true, T> search{ix.trees[b], q, result, off};
-            search.run(hint, hint_pt);
-        } else {
-            KdQuery<M, FixedD, false, T> search{ix.trees[b], q, result, off};
-            search.run(hint, hint_pt);
-        }
+        if (k == 1)
+            single.run(q, result, hint, hint_pt);
+        else
+            several.run(q, result, hint, hint_pt);
         // (k > 1: the hint would be found again and held twice)
         hint = k == 1 ? out_i[i] : -1;
     }
