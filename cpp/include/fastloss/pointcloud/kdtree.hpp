@@ -167,6 +167,7 @@ struct KdQuery {
     T* off;              // (kMaxDepth + 1) x d: offsets from q to the stacked cells
     T best_d = std::numeric_limits<T>::infinity();
     index_t best_i = -1;
+    index_t best_pos = -1;  // (Single) the best point's slot in the tree's leaf order
 
     // The incremental cell distance is rounded: a cell is skipped only when it is clearly out
     // of reach, so a tie at the k-th distance is never lost to rounding.
@@ -184,27 +185,31 @@ struct KdQuery {
         else
             return best.bound();
     }
-    void offer(T dist, index_t id) {
+    void offer(T dist, index_t id, index_t pos = -1) {
         if constexpr (Single) {
             if (best_i < 0 || precedes(dist, id, best_d, best_i)) {
                 best_d = dist;
                 best_i = id;
+                best_pos = pos;
             }
         } else {
             best.offer(dist, id);
         }
     }
 
-    /// Searches; `hint` (a target index, or -1) at `hint_pt` is offered first: a nearby
-    /// query's neighbour gives a tight bound from the start, so fewer cells are visited.
-    void run(const T* query, const Candidates<T>& result, index_t hint = -1,
-             const T* hint_pt = nullptr) {
+    /// Searches for `query` into `result`. `hint_pos` (a slot in the tree's leaf order, or -1)
+    /// is offered first: a nearby query's neighbour gives a tight bound from the start, so
+    /// fewer cells are visited (and its coordinates are in cache, next to the last leaf read).
+    void run(const T* query, const Candidates<T>& result, index_t hint_pos = -1) {
         q = query;
         best = result;
         best_d = std::numeric_limits<T>::infinity();
         best_i = -1;
+        best_pos = -1;
         best.reset();
-        if (hint >= 0) offer(point_metric<M>(hint_pt, q, dims()), hint);
+        if (hint_pos >= 0)
+            offer(point_metric<M>(tree.pts + hint_pos * dims(), q, dims()), tree.ids[hint_pos],
+                  hint_pos);
         if (tree.n > 0) search();
         if constexpr (Single) {
             best.dist[0] = best_d;
@@ -257,7 +262,7 @@ struct KdQuery {
             }
             for (index_t i = b; i < e; ++i) {
                 const T dist = point_metric<M>(tree.pts + i * d, q, d);
-                if (dist <= bound()) offer(dist, tree.ids[i]);
+                if (dist <= bound()) offer(dist, tree.ids[i], i);
             }
         }
     }

@@ -102,8 +102,6 @@ template <SearchMetric M, int FixedD, class T>
 void tree_queries(const TargetIndex<T>& ix, index_t b, const T* queries, index_t q0, index_t q1,
                   index_t k, T* out_d, index_t* out_i, T* off, const KdTree<T>* order) {
     const index_t d = ix.d;
-    const T* targets = ix.cloud(b);
-    index_t hint = -1;
     // one search state for the block (its stack is kilobytes: not re-initialised per query)
     KdQuery<M, FixedD, true, T> single{ix.trees[b], nullptr, {}, off};
     KdQuery<M, FixedD, false, T> several{ix.trees[b], nullptr, {}, off};
@@ -111,13 +109,10 @@ void tree_queries(const TargetIndex<T>& ix, index_t b, const T* queries, index_t
         const index_t i = order ? order->ids[r] : r;
         const T* q = order ? order->pts + r * d : queries + i * d;
         const Candidates<T> result{out_d + i * k, out_i + i * k, k};
-        const T* hint_pt = hint >= 0 ? targets + hint * d : nullptr;
-        if (k == 1)
-            single.run(q, result, hint, hint_pt);
+        if (k == 1)  // starting from the previous query's neighbour
+            single.run(q, result, r > q0 ? single.best_pos : -1);
         else
-            several.run(q, result, hint, hint_pt);
-        // (k > 1: the hint would be found again and held twice)
-        hint = k == 1 ? out_i[i] : -1;
+            several.run(q, result);
     }
 }
 
