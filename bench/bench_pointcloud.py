@@ -124,17 +124,20 @@ def scaling(args):
         x = rng.random((p, 3), dtype=np.float32)
         y = rng.random((p, 3), dtype=np.float32)
         rep = args.repeat if p <= 100_000 else 3
-        auto = time_call(lambda: fastloss.chamfer_distance(x, y), repeat=rep).median_ms
-        tree = time_call(lambda: fastloss.chamfer_distance(x, y, method="kdtree"),
-                         repeat=rep).median_ms
+        def chamfer(method, x=x, y=y):
+            return fastloss.chamfer_distance(x, y, method=method)
+
+        auto = time_call(lambda: chamfer("auto"), repeat=rep).median_ms
+        tree = time_call(lambda: chamfer("kdtree"), repeat=rep).median_ms
         brute = None
         if p <= 100_000:
-            brute = time_call(lambda: fastloss.chamfer_distance(x, y, method="brute"),
-                              repeat=rep if p < 100_000 else 1, warmup=0 if p >= 100_000 else 2
-                              ).median_ms
+            big = p >= 100_000
+            brute = time_call(lambda: chamfer("brute"), repeat=1 if big else rep,
+                              warmup=0 if big else 2).median_ms
         peer = None
         if have["pykdtree"] is not None:
-            peer = time_call(lambda: pykdtree_chamfer(x[None], y[None]), repeat=rep).median_ms
+            peer = time_call(lambda x=x, y=y: pykdtree_chamfer(x[None], y[None]),
+                             repeat=rep).median_ms
         report.add(p, auto, tree, brute, peer, ratio(peer, auto))
         print(f"  P={p} done", flush=True)
     return report
@@ -149,12 +152,11 @@ def crossover(args):
         for p in (1_000, 2_000, 4_000, 8_000, 16_000):
             x = rng.random((p, d), dtype=np.float32)
             y = rng.random((p, d), dtype=np.float32)
-            tree = time_call(lambda: fastloss.chamfer_distance(x, y, method="kdtree",
-                                                               num_threads=1),
-                             repeat=args.repeat).median_ms
-            brute = time_call(lambda: fastloss.chamfer_distance(x, y, method="brute",
-                                                                num_threads=1),
-                              repeat=args.repeat).median_ms
+            def one_thread(method, x=x, y=y):
+                return fastloss.chamfer_distance(x, y, method=method, num_threads=1)
+
+            tree = time_call(lambda: one_thread("kdtree"), repeat=args.repeat).median_ms
+            brute = time_call(lambda: one_thread("brute"), repeat=args.repeat).median_ms
             report.add(d, p, tree, brute, ratio(brute, tree))
         print(f"  D={d} done", flush=True)
     return report

@@ -19,7 +19,13 @@ import sys
 import numpy as np
 
 import fastloss
-from fastloss.bench._harness import Report, machine_info, peak_memory_mib, ratio, time_call
+from fastloss.bench._harness import (
+    Report,
+    machine_info,
+    peak_memory_mib,
+    ratio,
+    time_call,
+)
 
 SETUP = """
 import numpy as np
