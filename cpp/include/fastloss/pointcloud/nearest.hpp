@@ -19,16 +19,17 @@ constexpr index_t kQueryBlock = 256;
 /**
  * Whether a KD-tree beats the brute force for n_query queries into n_target points of d
  * coordinates (method Auto). Measured with `python -m bench.bench_pointcloud --crossover`
- * (AVX-512, one thread, Chamfer of one pair of P vs P uniform points): in 2-D and 3-D the
- * two meet near P = 4,000 (1.6e7 pairs); in 8-D the brute force is still 1.7x faster at
- * P = 16,000, its lead halving per doubling of P (so about P = 32,000); in 16-D it is 8-16x
- * faster at every P measured (KD-tree pruning fails in high dimension).
+ * (AVX-512, one thread, Chamfer of one pair of P vs P uniform points): in 2-D and 3-D the two
+ * meet between P = 2,000 and 4,000 (about 9e6 pairs); in 8-D between 8,000 and 16,000
+ * (about 1.4e8 pairs; dimensions 4 to 7, not measured, take this rule, which errs towards
+ * the brute force); in 16-D the brute force is 10-20x faster at every P measured (up to
+ * 16,000: KD-tree pruning fails in high dimension).
  */
 inline bool use_kdtree(index_t n_query, index_t n_target, index_t d, SearchMethod method) {
     if (method != SearchMethod::Auto) return method == SearchMethod::KdTree;
     const double pairs = static_cast<double>(n_query) * static_cast<double>(n_target);
-    if (d <= 3) return pairs > 1.6e7;
-    if (d <= 8) return pairs > 1e9;
+    if (d <= 3) return pairs > 9e6;
+    if (d <= 8) return pairs > 1.4e8;
     return false;
 }
 
