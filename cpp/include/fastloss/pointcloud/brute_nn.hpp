@@ -44,7 +44,7 @@ using LaneIndex = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>
 
 // Queries searched together: every target row loaded serves them all, and each carries its
 // own dependency chain (one chain alone is bound by its compare latency).
-constexpr index_t kQueryGroup = 4;
+constexpr index_t kQueryGroup = 8;
 
 #if defined(__GNUC__) || defined(__clang__)
 // GCC/Clang vector extensions: 64-byte vectors (one AVX-512 register, two AVX2 ones, four
@@ -100,15 +100,17 @@ FASTLOSS_NOINLINE void brute_nearest_group(const T* __restrict queries, index_t 
     }
     for (index_t j0 = 0; j0 < n_pad; j0 += W) {
         V acc[kQueryGroup];
-        for (index_t g = 0; g < kQueryGroup; ++g) acc[g] = V{};
         for (index_t k = 0; k < d; ++k) {
             const V row = load_vec<V>(yt + k * stride + j0);
             for (index_t g = 0; g < kQueryGroup; ++g) {
                 const V diff = q[g][k] - row;
+                V term;
                 if constexpr (M == SearchMetric::L1)
-                    acc[g] += diff < V{} ? -diff : diff;
+                    term = diff < V{} ? -diff : diff;
                 else
-                    acc[g] += diff * diff;
+                    term = diff * diff;
+                // 0 + term is term exactly: starting from it matches point_metric bit for bit
+                acc[g] = k == 0 ? term : acc[g] + term;
             }
         }
         for (index_t g = 0; g < kQueryGroup; ++g) {
@@ -118,14 +120,17 @@ FASTLOSS_NOINLINE void brute_nearest_group(const T* __restrict queries, index_t 
         }
         j += static_cast<I>(W);
     }
+    // Merge the lanes: the least distance, then the least index among the lanes that hold it
+    // (two vector reductions; a scalar loop of compares cost as much as the scan of a
+    // thousand targets).
     for (index_t g = 0; g < nq; ++g) {
-        T best = bd[g][0];
-        index_t best_i = bi[g][0];
-        for (index_t l = 1; l < W; ++l)
-            if (precedes(bd[g][l], static_cast<index_t>(bi[g][l]), best, best_i)) {
-                best = bd[g][l];
-                best_i = bi[g][l];
-            }
+        T best = std::numeric_limits<T>::infinity();
+        for (index_t l = 0; l < W; ++l) best = bd[g][l] < best ? bd[g][l] : best;
+        I best_i = std::numeric_limits<I>::max();
+        for (index_t l = 0; l < W; ++l) {
+            const I cand = bd[g][l] == best ? bi[g][l] : std::numeric_limits<I>::max();
+            best_i = cand < best_i ? cand : best_i;
+        }
         out_d[g] = best;
         out_i[g] = best_i;
     }
