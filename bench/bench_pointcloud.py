@@ -15,6 +15,7 @@ Ratios are peer / fastloss (higher is better).
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 
 import numpy as np
@@ -179,7 +180,10 @@ def main(argv=None) -> Report:
         have["torch"].set_num_threads(fastloss.get_num_threads())
     info = machine_info()
     for name in ("pykdtree", "scipy", "torch"):
-        info[name] = getattr(have[name], "__version__", None)
+        try:
+            info[name] = importlib.metadata.version(name) if have[name] else None
+        except importlib.metadata.PackageNotFoundError:
+            info[name] = None
     print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()), flush=True)
     if args.crossover:
         report = crossover(args)
