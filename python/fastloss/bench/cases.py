@@ -157,6 +157,27 @@ def segmentation_cases(rng, n: int, classes: int, side: int, dtype) -> list[Case
                  lambda: ref.dice_loss_value_and_grad(logits, labels), dice_torch)]
 
 
+def pointcloud_cases(rng, clouds: int, points: int, dtype) -> list[Case]:
+    """Chamfer distance of a batch of 3-D clouds, with gradients w.r.t. both."""
+    torch = _torch()
+    x = rng.random((clouds, points, 3)).astype(dtype)
+    y = rng.random((clouds, points, 3)).astype(dtype)
+    t_call = None
+    if torch is not None:
+        xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+        def run():  # PyTorch3D's convention written with cdist
+            xl, yl = xt.detach().requires_grad_(), yt.detach().requires_grad_()
+            d = torch.cdist(xl, yl) ** 2
+            (d.min(2).values.mean(1) + d.min(1).values.mean(1)).mean().backward()
+            return xl.grad, yl.grad
+
+        t_call = run
+    return [Case("chamfer_distance", f"{clouds}x{points}x3",
+                 lambda: fastloss.chamfer_distance_value_and_grad(x, y),
+                 lambda: ref.chamfer_distance_value_and_grad(x, y), t_call)]
+
+
 def rl_cases(rng, steps: int, envs: int, rows: int, actions: int, dtype) -> list[Case]:
     """Scans over (steps, envs) and the RL losses over (rows, actions)."""
     torch = _torch()
@@ -205,15 +226,17 @@ def rl_cases(rng, steps: int, envs: int, rows: int, actions: int, dtype) -> list
 
 SIZES = {
     # name: (regression elements, classification rows, classes, (maps, classes, side),
-    #        (scan steps, environments, RL rows, actions))
-    "short": (1_000_000, 20_000, 100, (4, 21, 64), (2_000, 16, 100_000, 18)),
-    "large": (20_000_000, 200_000, 100, (8, 21, 256), (10_000, 64, 1_000_000, 18)),
+    #        (scan steps, environments, RL rows, actions), (clouds, points per cloud))
+    "short": (1_000_000, 20_000, 100, (4, 21, 64), (2_000, 16, 100_000, 18), (8, 1024)),
+    "large": (20_000_000, 200_000, 100, (8, 21, 256), (10_000, 64, 1_000_000, 18), (32, 2048)),
 }
 
 
 def all_cases(size: str, dtype, seed: int = 0) -> list[Case]:
     rng = np.random.default_rng(seed)
-    n, rows, classes, (maps, map_classes, side), (steps, envs, rl_rows, actions) = SIZES[size]
+    n, rows, classes, (maps, map_classes, side), (steps, envs, rl_rows, actions), (
+        clouds, points) = SIZES[size]
     return (regression_cases(rng, n, dtype) + classification_cases(rng, rows, classes, dtype)
             + segmentation_cases(rng, maps, map_classes, side, dtype)
+            + pointcloud_cases(rng, clouds, points, dtype)
             + rl_cases(rng, steps, envs, rl_rows, actions, dtype))

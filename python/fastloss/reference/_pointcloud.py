@@ -110,10 +110,11 @@ def chamfer_distance_value_and_grad(x, y, *, x_lengths=None, y_lengths=None, wei
         ga, gc = grads[ia], grads[ic]
         for b in range(nb):
             idx, coef = found[t][b]
-            for i in np.flatnonzero(idx >= 0):
-                gi = scale[t][b, i] * coef[i] * _distance_grad(a[b, i] - c[b, idx[i]], distance)
-                ga[b, i] += gi
-                gc[b, idx[i]] -= gi
+            i = np.flatnonzero(idx >= 0)
+            gi = (scale[t][b, i] * coef[i])[:, None] * _distance_grad(a[b, i] - c[b, idx[i]],
+                                                                      distance)
+            ga[b, i] += gi  # each point once
+            np.add.at(gc[b], idx[i], -gi)  # a point may be the neighbour of several
     gx, gy = grads
     if not batched:
         gx, gy = gx[0], gy[0]
