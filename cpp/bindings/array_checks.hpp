@@ -6,10 +6,12 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fastloss/common/types.hpp"
@@ -103,6 +105,18 @@ inline Reduction parse_reduction(const std::string& r) {
     if (r == "mean") return Reduction::Mean;
     if (r == "sum") return Reduction::Sum;
     fail("reduction: expected 'none', 'mean' or 'sum', got '" + r + "'");
+}
+
+/// The option named `value` among `options` (spelling, value), or a message listing them.
+template <class E>
+E parse_choice(const char* name, const std::string& value,
+               std::initializer_list<std::pair<const char*, E>> options) {
+    std::string expected;
+    for (const auto& [spelling, e] : options) {
+        if (value == spelling) return e;
+        expected += (expected.empty() ? "'" : ", '") + std::string(spelling) + "'";
+    }
+    fail(std::string(name) + ": expected one of " + expected + ", got '" + value + "'");
 }
 
 inline void require_threads(int num_threads) {

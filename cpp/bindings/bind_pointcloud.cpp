@@ -13,17 +13,6 @@ template <class T>
 using Opt = std::optional<Array<T>>;
 using Lengths = std::optional<Labels>;
 
-template <class E>
-E parse_choice(const char* name, const std::string& value,
-               std::initializer_list<std::pair<const char*, E>> options) {
-    std::string expected;
-    for (const auto& [spelling, e] : options) {
-        if (value == spelling) return e;
-        expected += (expected.empty() ? "'" : ", '") + std::string(spelling) + "'";
-    }
-    fail(std::string(name) + ": expected one of " + expected + ", got '" + value + "'");
-}
-
 SearchMethod parse_method(const std::string& method) {
     return parse_choice<SearchMethod>(
         "method", method,

@@ -10,17 +10,6 @@ namespace {
 template <class T>
 using Opt = std::optional<Array<T>>;
 
-template <class E>
-E parse_option(const char* name, const std::string& value,
-               std::initializer_list<std::pair<const char*, E>> options) {
-    std::string expected;
-    for (const auto& [spelling, e] : options) {
-        if (value == spelling) return e;
-        expected += (expected.empty() ? "'" : ", '") + std::string(spelling) + "'";
-    }
-    fail(std::string(name) + ": expected one of " + expected + ", got '" + value + "'");
-}
-
 void require_nonnegative(double value, const char* name) {
     if (!(value >= 0)) fail(std::string(name) + ": expected a number >= 0, got " + std::to_string(value));
 }
@@ -34,18 +23,18 @@ struct OverlapOptions {
 
 OverlapParams parse_params(const OverlapOptions& o, index_t c) {
     OverlapParams p;
-    p.kind = parse_option<OverlapKind>("kind", o.kind,
+    p.kind = parse_choice<OverlapKind>("kind", o.kind,
                                        {{"dice", OverlapKind::Dice},
                                         {"jaccard", OverlapKind::Jaccard},
                                         {"tversky", OverlapKind::Tversky},
                                         {"generalized_dice", OverlapKind::GeneralizedDice}});
-    p.activation = parse_option<Activation>(
+    p.activation = parse_choice<Activation>(
         "activation", o.activation,
         {{"softmax", Activation::Softmax}, {"sigmoid", Activation::Sigmoid}, {"none", Activation::None}});
-    p.empty = parse_option<EmptyClass>(
+    p.empty = parse_choice<EmptyClass>(
         "empty", o.empty,
         {{"smooth", EmptyClass::Smooth}, {"zero", EmptyClass::Zero}, {"ignore", EmptyClass::Ignore}});
-    p.weighting = parse_option<ClassWeighting>("w_type", o.weighting,
+    p.weighting = parse_choice<ClassWeighting>("w_type", o.weighting,
                                                {{"square", ClassWeighting::Square},
                                                 {"simple", ClassWeighting::Simple},
                                                 {"uniform", ClassWeighting::Uniform}});
