@@ -2,9 +2,10 @@
 //
 // - The tree keeps its own copy of the points in leaf order (d values and the original index
 //   per point), so leaf scans read consecutive memory and the build partitions contiguous
-//   ranges in place. Measured against a zero-copy version (the same kind of tree over an
-//   index permutation of the caller's array), 200,000 uniform 3-D float32 points, one thread:
-//   200,000 queries took 212 ms there and 85 here. The copy costs d values per point.
+//   ranges in place. Measured against a zero-copy version (the same tree over an index
+//   permutation of the caller's array), 200,000 uniform 3-D float32 points, one thread:
+//   200,000 queries took 212 ms there and 157 ms with the copy alone (later changes brought
+//   them to about 95). The copy costs d values per point.
 // - Splits on the coordinate of widest spread, at the median of a sample of the range's keys
 //   (an exact median selection where the sample's cut is too uneven), so the tree stays
 //   balanced, degenerate clouds (all points equal, a line, a grid) included, and about one
@@ -111,7 +112,7 @@ struct KdTree {
     /// split); returns mid, with keys of [b, mid) <= keys of [mid, e).
     index_t median_split(index_t b, index_t e, std::int32_t k) {
         const index_t mid = b + (e - b) / 2;
-        // a selection by (key, id) over the points themselves, by repeated partitions
+        // quickselect on the key over the points themselves, with three-way partitions
         index_t lo = b, hi = e;
         while (hi - lo > 1) {
             const T pivot = key(lo + (hi - lo) / 2, k);
