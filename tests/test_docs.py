@@ -10,6 +10,7 @@ from fastloss import (
     _cross_entropy,
     _divergence,
     _focal,
+    _metric,
     _pointcloud,
     _regression,
     _rl,
@@ -18,7 +19,7 @@ from fastloss import (
 
 
 @pytest.mark.parametrize("module", [_regression, _cross_entropy, _focal, _divergence, _rl,
-                                    _segmentation, _pointcloud],
+                                    _segmentation, _pointcloud, _metric],
                          ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

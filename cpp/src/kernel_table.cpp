@@ -15,6 +15,7 @@ Kernels<T> make_kernels() {
     register_rl(k);
     register_segmentation(k);
     register_pointcloud(k);
+    register_metric(k);
     return k;
 }
 }  // namespace

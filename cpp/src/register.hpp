@@ -16,6 +16,8 @@ template <class T>
 void register_segmentation(Kernels<T>& k);
 template <class T>
 void register_pointcloud(Kernels<T>& k);
+template <class T>
+void register_metric(Kernels<T>& k);
 
 KernelTable make_kernel_table();
 

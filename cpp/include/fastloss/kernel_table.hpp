@@ -10,6 +10,7 @@
 #include "fastloss/common/types.hpp"
 #include "fastloss/regression.hpp"
 #include "fastloss/classification/softmax.hpp"
+#include "fastloss/metric/explicit.hpp"
 #include "fastloss/pointcloud/params.hpp"
 #include "fastloss/segmentation/params.hpp"
 
@@ -74,6 +75,12 @@ struct Kernels {
                              const T* weights, ChamferOutput<T>& out, int threads);
     void (*nearest_neighbors)(const CloudPair<T>& clouds, index_t k, SearchMetric metric,
                               SearchMethod method, T* out_d, index_t* out_i, int threads);
+    // metric learning
+    void (*margin_ranking_loss)(const T* x1, const T* x2, const T* y, index_t n, double margin,
+                                LossOutput<T>& out, T* grad_x2, int threads);
+    void (*triplet_margin_loss)(const T* a, const T* p, const T* n, index_t rows, index_t d,
+                                const TripletParams& params, LossOutput<T>& out, T* grad_p,
+                                T* grad_n, int threads);
 };
 
 struct KernelTable {

@@ -178,6 +178,25 @@ def pointcloud_cases(rng, clouds: int, points: int, dtype) -> list[Case]:
                  lambda: ref.chamfer_distance_value_and_grad(x, y), t_call)]
 
 
+def metric_cases(rng, rows: int, dim: int, dtype) -> list[Case]:
+    """Triplet margin loss on explicit (anchor, positive, negative) rows."""
+    torch = _torch()
+    a, p, n = (rng.normal(size=(rows, dim)).astype(dtype) for _ in range(3))
+    t_call = None
+    if torch is not None:
+        ta, tp, tn = (torch.from_numpy(v) for v in (a, p, n))
+
+        def run():
+            leaves = [v.detach().requires_grad_() for v in (ta, tp, tn)]
+            torch.nn.functional.triplet_margin_loss(*leaves).backward()
+            return [v.grad for v in leaves]
+
+        t_call = run
+    return [Case("triplet_margin_loss", f"{rows}x{dim}",
+                 lambda: fastloss.triplet_margin_loss_value_and_grad(a, p, n),
+                 lambda: ref.triplet_margin_loss_value_and_grad(a, p, n), t_call)]
+
+
 def rl_cases(rng, steps: int, envs: int, rows: int, actions: int, dtype) -> list[Case]:
     """Scans over (steps, envs) and the RL losses over (rows, actions)."""
     torch = _torch()
@@ -239,4 +258,5 @@ def all_cases(size: str, dtype, seed: int = 0) -> list[Case]:
     return (regression_cases(rng, n, dtype) + classification_cases(rng, rows, classes, dtype)
             + segmentation_cases(rng, maps, map_classes, side, dtype)
             + pointcloud_cases(rng, clouds, points, dtype)
+            + metric_cases(rng, rows // 4, 128, dtype)
             + rl_cases(rng, steps, envs, rl_rows, actions, dtype))

@@ -22,6 +22,12 @@ from ._classification import (
     softmax_focal_loss,
     softmax_focal_loss_value_and_grad,
 )
+from ._metric import (
+    margin_ranking_loss,
+    margin_ranking_loss_value_and_grad,
+    triplet_margin_loss,
+    triplet_margin_loss_value_and_grad,
+)
 from ._pointcloud import (
     chamfer_distance,
     chamfer_distance_value_and_grad,
@@ -97,6 +103,8 @@ __all__ = [
     "lambda_returns_value_and_grad",
     "mae",
     "mae_value_and_grad",
+    "margin_ranking_loss",
+    "margin_ranking_loss_value_and_grad",
     "mse",
     "mse_value_and_grad",
     "n_step_returns",
@@ -116,6 +124,8 @@ __all__ = [
     "softmax_focal_loss_value_and_grad",
     "sse",
     "sse_value_and_grad",
+    "triplet_margin_loss",
+    "triplet_margin_loss_value_and_grad",
     "tversky_loss",
     "tversky_loss_value_and_grad",
 ]

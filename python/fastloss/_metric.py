@@ -1,0 +1,220 @@
+"""Metric-learning losses on explicit pairs and triplets, PyTorch's conventions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _core
+from ._validation import (
+    as_float_arrays,
+    check_grad_out,
+    check_number,
+    check_reduction,
+    check_same_shape,
+    finish,
+    grad_output_args,
+    resolve_threads,
+)
+
+ArrayLike = Any
+
+
+def _grad_buffers(grad_out: Any, dtype: np.dtype, shape: tuple, inputs: tuple, count: int
+                  ) -> tuple:
+    """The caller's gradient buffers: a tuple of `count` arrays of the inputs' shape."""
+    if grad_out is None:
+        return (None,) * count
+    if not isinstance(grad_out, (tuple, list)) or len(grad_out) != count:
+        msg = f"grad_out: expected a tuple of {count} arrays, one per differentiable input"
+        raise TypeError(msg)
+    return tuple(check_grad_out(g, dtype, shape, inputs) for g in grad_out)
+
+
+# ---- margin ranking --------------------------------------------------------------------------
+
+def _margin_ranking(x1, x2, y, margin, reduction, grad_output, num_threads, want_grad,
+                    grad_out=None):
+    check_reduction(reduction)
+    m = check_number(margin, "margin")
+    (a, b, t), dtype = as_float_arrays(x1=x1, x2=x2, y=y)
+    check_same_shape(a, "x1", b, "x2")
+    if a.size == 0:
+        msg = f"x1: expected a non-empty array, got shape {a.shape}"
+        raise ValueError(msg)
+    try:
+        t = np.ascontiguousarray(np.broadcast_to(t, a.shape))
+    except ValueError:
+        msg = f"y: expected a shape broadcastable to {a.shape}, got {t.shape}"
+        raise ValueError(msg) from None
+    if not np.all(np.abs(t) == 1):
+        msg = "y: expected values in {-1, 1} (1: x1 should rank higher)"
+        raise ValueError(msg)
+    scale, per_item = grad_output_args(grad_output, dtype, a.shape, reduction)
+    g1, g2 = _grad_buffers(grad_out, dtype, a.shape, (a, b, t), 2)
+    flat = (a.reshape(-1), b.reshape(-1), t.reshape(-1))
+    value, d1, d2 = _core.margin_ranking_loss(
+        *flat, m, reduction, want_grad, scale, None if per_item is None else per_item.reshape(-1),
+        None if g1 is None else g1.reshape(-1), None if g2 is None else g2.reshape(-1),
+        resolve_threads(num_threads))
+    grads = None
+    if want_grad:
+        grads = (g1 if g1 is not None else d1.reshape(a.shape),
+                 g2 if g2 is not None else d2.reshape(a.shape))
+    return finish(value, dtype, a.shape), grads
+
+
+def margin_ranking_loss(x1: ArrayLike, x2: ArrayLike, y: ArrayLike, *, margin: float = 0.0,
+                        reduction: str = "mean", num_threads: int | None = None) -> Any:
+    """Margin ranking loss, ``torch.nn.functional.margin_ranking_loss``'s convention.
+
+    .. math:: \\ell_i = \\max(0, -y_i (x_{1i} - x_{2i}) + \\text{margin}).
+
+    Parameters
+    ----------
+    x1, x2 : array_like of float
+        Scores of the same shape.
+    y : array_like of {-1, 1}
+        1 where ``x1`` should rank higher, -1 where ``x2`` should; broadcast to the scores.
+    margin : float, default 0
+    reduction : {"mean", "sum", "none"}, default "mean"
+    num_threads : int, optional
+        Threads for this call.
+
+    Returns
+    -------
+    loss : scalar of the inputs' float dtype, or the per-element losses for ``"none"``.
+
+    Raises
+    ------
+    ValueError
+        Shapes that disagree, an empty input, ``y`` outside {-1, 1} (PyTorch does not check;
+        0/1 labels would silently rank the wrong way).
+
+    Examples
+    --------
+    >>> import fastloss
+    >>> float(fastloss.margin_ranking_loss([1.0, 0.0], [0.5, 0.5], [1, 1], margin=0.2))
+    0.35
+    """
+    return _margin_ranking(x1, x2, y, margin, reduction, None, num_threads, False)[0]
+
+
+def margin_ranking_loss_value_and_grad(x1: ArrayLike, x2: ArrayLike, y: ArrayLike, *,
+                                       margin: float = 0.0, reduction: str = "mean",
+                                       grad_output: Any = None,
+                                       grad_out: tuple[np.ndarray, np.ndarray] | None = None,
+                                       num_threads: int | None = None
+                                       ) -> tuple[Any, tuple[np.ndarray, np.ndarray]]:
+    """:func:`margin_ranking_loss` and its gradients ``(d / d x1, d / d x2)``.
+
+    ``grad_output`` (a scalar, or an array of the scores' shape with ``reduction="none"``)
+    scales the gradients as a vector-Jacobian product; ``grad_out`` is a pair of buffers of
+    the scores' shape and dtype that receive them. At the hinge (loss exactly 0) the gradient
+    is 0, as in PyTorch.
+    """
+    return _margin_ranking(x1, x2, y, margin, reduction, grad_output, num_threads, True,
+                           grad_out)
+
+
+# ---- triplet margin --------------------------------------------------------------------------
+
+def _triplet(anchor, positive, negative, margin, p, eps, swap, reduction, grad_output,
+             num_threads, want_grad, grad_out=None):
+    check_reduction(reduction)
+    m = check_number(margin, "margin")
+    norm = check_number(p, "p", minimum=1.0)
+    e = check_number(eps, "eps", minimum=0.0)
+    (a, ps, ng), dtype = as_float_arrays(anchor=anchor, positive=positive, negative=negative)
+    if a.ndim not in (1, 2) or a.size == 0:
+        msg = f"anchor: expected a non-empty (D,) or (N, D) array, got shape {a.shape}"
+        raise ValueError(msg)
+    check_same_shape(a, "anchor", ps, "positive")
+    check_same_shape(a, "anchor", ng, "negative")
+    rows = a.reshape(1, -1) if a.ndim == 1 else a
+    items = () if a.ndim == 1 else (a.shape[0],)
+    scale, per_item = grad_output_args(grad_output, dtype, items, reduction)
+    bufs = _grad_buffers(grad_out, dtype, a.shape, (a, ps, ng), 3)
+    value, ga, gp, gn = _core.triplet_margin_loss(
+        rows, ps.reshape(rows.shape), ng.reshape(rows.shape), m, norm, e, bool(swap), reduction,
+        want_grad, scale, None if per_item is None else per_item.reshape(-1),
+        *(None if g is None else g.reshape(rows.shape) for g in bufs),
+        resolve_threads(num_threads))
+    grads = None
+    if want_grad:
+        grads = tuple(buf if buf is not None else g.reshape(a.shape)
+                      for buf, g in zip(bufs, (ga, gp, gn)))
+    return finish(value, dtype, items), grads
+
+
+def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike, *,
+                        margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
+                        swap: bool = False, reduction: str = "mean",
+                        num_threads: int | None = None) -> Any:
+    """Triplet margin loss, ``torch.nn.functional.triplet_margin_loss``'s convention.
+
+    .. math:: \\ell_i = \\max(0, d(a_i, p_i) - d(a_i, n_i) + \\text{margin}), \\quad
+              d(u, v) = \\lVert u - v + \\epsilon \\rVert_p,
+
+    (``eps`` is added to the difference, as ``torch.nn.functional.pairwise_distance`` does).
+    With ``swap=True``, d(a, n) is replaced by min(d(a, n), d(p, n)) (Balntas et al. 2016;
+    ties keep d(a, n)).
+
+    Parameters
+    ----------
+    anchor, positive, negative : array_like of float
+        Embeddings of one shape, ``(D,)`` or ``(N, D)``.
+    margin : float, default 1
+    p : float >= 1, default 2
+        The norm's degree.
+    eps : float >= 0, default 1e-6
+    swap : bool, default False
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"none"`` returns one loss per triplet, shape ``(N,)`` (``()`` for 1-D inputs).
+    num_threads : int, optional
+        Threads for this call.
+
+    Returns
+    -------
+    loss : scalar of the inputs' float dtype, or the per-triplet losses for ``"none"``.
+
+    Notes
+    -----
+    Norms and gradients are computed in double. Where a difference has norm 0 its gradient
+    is taken as 0.
+
+    References
+    ----------
+    F. Schroff, D. Kalenichenko, J. Philbin, "FaceNet", CVPR 2015; V. Balntas, E. Riba,
+    D. Ponsa, K. Mikolajczyk, "Learning local feature descriptors with triplets and shallow
+    convolutional neural networks", BMVC 2016.
+
+    Examples
+    --------
+    >>> import fastloss
+    >>> a, p, n = [0.0, 0.0], [1.0, 0.0], [0.0, 2.0]
+    >>> round(float(fastloss.triplet_margin_loss(a, p, n, margin=1.5, eps=0.0)), 4)
+    0.5
+    """
+    return _triplet(anchor, positive, negative, margin, p, eps, swap, reduction, None,
+                    num_threads, False)[0]
+
+
+def triplet_margin_loss_value_and_grad(anchor: ArrayLike, positive: ArrayLike,
+                                       negative: ArrayLike, *, margin: float = 1.0,
+                                       p: float = 2.0, eps: float = 1e-6, swap: bool = False,
+                                       reduction: str = "mean", grad_output: Any = None,
+                                       grad_out: tuple[np.ndarray, np.ndarray, np.ndarray]
+                                       | None = None,
+                                       num_threads: int | None = None
+                                       ) -> tuple[Any, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """:func:`triplet_margin_loss` and its gradients w.r.t. the anchor, the positive and the
+    negative, in one pass.
+
+    ``grad_output`` (a scalar, or ``(N,)`` with ``reduction="none"``) scales them as a
+    vector-Jacobian product; ``grad_out`` is a tuple of three buffers of the inputs' shape
+    and dtype that receive them. Inactive triplets (loss 0) get 0, as in PyTorch.
+    """
+    return _triplet(anchor, positive, negative, margin, p, eps, swap, reduction, grad_output,
+                    num_threads, True, grad_out)

@@ -1,0 +1,73 @@
+"""Reference metric-learning losses on explicit pairs and triplets (float64)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._common import f64, grad_coef, reduce
+
+
+def margin_ranking_loss_value_and_grad(x1, x2, y, *, margin=0.0, reduction="mean",
+                                       grad_output=None, grad_out=None, num_threads=None):
+    a, b = f64(x1), f64(x2)
+    t = np.broadcast_to(f64(y), a.shape)
+    v = margin - t * (a - b)
+    per = np.maximum(v, 0.0)
+    coef = grad_coef(grad_output, reduction, a.shape, a.size)
+    g1 = coef * np.where(v > 0, -t, 0.0)
+    grads = (g1, -g1)
+    if grad_out is not None:
+        for buf, g in zip(grad_out, grads):
+            np.copyto(buf, g)
+        grads = tuple(grad_out)
+    return reduce(per, reduction, a.size), grads
+
+
+def margin_ranking_loss(x1, x2, y, *, margin=0.0, reduction="mean", num_threads=None):
+    return margin_ranking_loss_value_and_grad(x1, x2, y, margin=margin, reduction=reduction)[0]
+
+
+def _norm_and_grad(v, p):
+    """||v||_p per row and its gradient (0 where the norm is 0)."""
+    av = np.abs(v)
+    norm = (av**p).sum(-1) ** (1.0 / p)
+    safe = np.where(norm > 0, norm, 1.0)[..., None]
+    grad = np.sign(v) * (av / safe) ** (p - 1)
+    return norm, np.where(norm[..., None] > 0, grad, 0.0)
+
+
+def triplet_margin_loss_value_and_grad(anchor, positive, negative, *, margin=1.0, p=2.0,
+                                       eps=1e-6, swap=False, reduction="mean", grad_output=None,
+                                       grad_out=None, num_threads=None):
+    a, ps, ng = f64(anchor), f64(positive), f64(negative)
+    one = a.ndim == 1
+    a, ps, ng = (z.reshape(1, -1) if one else z for z in (a, ps, ng))
+    d_ap, u1 = _norm_and_grad(a - ps + eps, p)
+    d_an, u2 = _norm_and_grad(a - ng + eps, p)
+    use_pn = np.zeros(len(a), dtype=bool)
+    d_neg = d_an
+    u3 = np.zeros_like(u2)
+    if swap:
+        d_pn, u3 = _norm_and_grad(ps - ng + eps, p)
+        use_pn = d_pn < d_an
+        d_neg = np.where(use_pn, d_pn, d_an)
+    v = d_ap - d_neg + margin
+    per = np.maximum(v, 0.0)
+    items = () if one else (len(a),)
+    coef = grad_coef(grad_output, reduction, items, len(a)).reshape(-1)
+    c = np.where(v > 0, coef, 0.0)[:, None]
+    neg_a = np.where(use_pn[:, None], 0.0, u2)
+    neg_p = np.where(use_pn[:, None], u3, 0.0)
+    grads = tuple(g.reshape(-1) if one else g
+                  for g in (c * (u1 - neg_a), c * (-u1 - neg_p), c * (neg_a + neg_p)))
+    if grad_out is not None:
+        for buf, g in zip(grad_out, grads):
+            np.copyto(buf, g)
+        grads = tuple(grad_out)
+    return reduce(per.reshape(items), reduction, len(a)), grads
+
+
+def triplet_margin_loss(anchor, positive, negative, *, margin=1.0, p=2.0, eps=1e-6, swap=False,
+                        reduction="mean", num_threads=None):
+    return triplet_margin_loss_value_and_grad(anchor, positive, negative, margin=margin, p=p,
+                                              eps=eps, swap=swap, reduction=reduction)[0]
