@@ -9,7 +9,7 @@ import numpy as np
 from . import _core
 from ._validation import (
     as_float_arrays,
-    check_grad_out,
+    check_grad_outs,
     check_number,
     check_reduction,
     check_same_shape,
@@ -19,17 +19,6 @@ from ._validation import (
 )
 
 ArrayLike = Any
-
-
-def _grad_buffers(grad_out: Any, dtype: np.dtype, shape: tuple, inputs: tuple, count: int
-                  ) -> tuple:
-    """The caller's gradient buffers: a tuple of `count` arrays of the inputs' shape."""
-    if grad_out is None:
-        return (None,) * count
-    if not isinstance(grad_out, (tuple, list)) or len(grad_out) != count:
-        msg = f"grad_out: expected a tuple of {count} arrays, one per differentiable input"
-        raise TypeError(msg)
-    return tuple(check_grad_out(g, dtype, shape, inputs) for g in grad_out)
 
 
 # ---- margin ranking --------------------------------------------------------------------------
@@ -52,7 +41,7 @@ def _margin_ranking(x1, x2, y, margin, reduction, grad_output, num_threads, want
         msg = "y: expected values in {-1, 1} (1: x1 should rank higher)"
         raise ValueError(msg)
     scale, per_item = grad_output_args(grad_output, dtype, a.shape, reduction)
-    g1, g2 = _grad_buffers(grad_out, dtype, a.shape, (a, b, t), 2)
+    g1, g2 = check_grad_outs(grad_out, dtype, (a.shape, a.shape), (a, b, t))
     flat = (a.reshape(-1), b.reshape(-1), t.reshape(-1))
     value, d1, d2 = _core.margin_ranking_loss(
         *flat, m, reduction, want_grad, scale, None if per_item is None else per_item.reshape(-1),
@@ -135,7 +124,7 @@ def _triplet(anchor, positive, negative, margin, p, eps, swap, reduction, grad_o
     rows = a.reshape(1, -1) if a.ndim == 1 else a
     items = () if a.ndim == 1 else (a.shape[0],)
     scale, per_item = grad_output_args(grad_output, dtype, items, reduction)
-    bufs = _grad_buffers(grad_out, dtype, a.shape, (a, ps, ng), 3)
+    bufs = check_grad_outs(grad_out, dtype, (a.shape,) * 3, (a, ps, ng))
     value, ga, gp, gn = _core.triplet_margin_loss(
         rows, ps.reshape(rows.shape), ng.reshape(rows.shape), m, norm, e, bool(swap), reduction,
         want_grad, scale, None if per_item is None else per_item.reshape(-1),

@@ -10,7 +10,7 @@ import numpy as np
 from . import _core
 from ._docs import fill_doc
 from ._pointcloud_inputs import CloudPair, check_method
-from ._validation import check_grad_out, check_number, finish, resolve_threads
+from ._validation import check_grad_outs, check_number, finish, resolve_threads
 
 ArrayLike = Any
 
@@ -96,20 +96,6 @@ def _grad_outputs(grad_output: Any, clouds: CloudPair, point_reduction: str,
     return 1.0, np.ascontiguousarray(g), None, None
 
 
-def _grad_buffers(grad_out: Any, clouds: CloudPair, x: np.ndarray, y: np.ndarray):
-    if grad_out is None:
-        return None, None
-    try:
-        gx, gy = grad_out
-    except (TypeError, ValueError):
-        msg = "grad_out: expected a pair of arrays (for x and for y)"
-        raise TypeError(msg) from None
-    inputs = (x, y)
-    gx = check_grad_out(gx, clouds.dtype, x.shape, inputs)
-    gy = check_grad_out(gy, clouds.dtype, y.shape, inputs)
-    return gx, gy
-
-
 def _chamfer(x, y, x_lengths, y_lengths, weights, distance, point_reduction, batch_reduction,
              single_directional, direction_weights, method, num_threads, want_grad,
              grad_output=None, grad_out=None):
@@ -126,7 +112,8 @@ def _chamfer(x, y, x_lengths, y_lengths, weights, distance, point_reduction, bat
     single = bool(single_directional)
     scale, g_cloud, g_x, g_y = _grad_outputs(grad_output, clouds, point_reduction,
                                              batch_reduction, single)
-    gx_buf, gy_buf = _grad_buffers(grad_out, clouds, np.asarray(x), np.asarray(y))
+    xs, ys = np.asarray(x), np.asarray(y)
+    gx_buf, gy_buf = check_grad_outs(grad_out, clouds.dtype, (xs.shape, ys.shape), (xs, ys))
     value, dist_x, dist_y, idx_x, idx_y, grad_x, grad_y = _core.chamfer_distance(
         clouds.x, clouds.y, clouds.x_lengths, clouds.y_lengths, w, distance, point_reduction,
         batch_reduction, single, wx, wy, check_method(method), want_grad, scale, g_cloud, g_x,

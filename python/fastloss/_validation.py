@@ -178,6 +178,19 @@ def check_grad_out(grad_out: Any, dtype: np.dtype, shape: tuple[int, ...],
     return grad_out
 
 
+def check_grad_outs(grad_out: Any, dtype: np.dtype, shapes: tuple[tuple[int, ...], ...],
+                    inputs: tuple[np.ndarray | None, ...]) -> tuple[np.ndarray | None, ...]:
+    """The caller's gradient buffers for a loss of several differentiable inputs: a tuple of
+    one buffer per input (shapes), each checked as check_grad_out does; Nones if not given."""
+    if grad_out is None:
+        return (None,) * len(shapes)
+    if not isinstance(grad_out, (tuple, list)) or len(grad_out) != len(shapes):
+        msg = (f"grad_out: expected a tuple of {len(shapes)} arrays, one per differentiable "
+               "input")
+        raise TypeError(msg)
+    return tuple(check_grad_out(g, dtype, shape, inputs) for g, shape in zip(grad_out, shapes))
+
+
 def resolve_threads(num_threads: int | None) -> int:
     return _config.resolve_num_threads(num_threads)
 
