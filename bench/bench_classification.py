@@ -11,8 +11,6 @@ in a fresh process.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 
 import numpy as np
@@ -20,9 +18,10 @@ import numpy as np
 import fastloss
 from fastloss.bench._harness import (
     Report,
-    machine_info,
+    bench_parser,
     peak_memory_mib,
     ratio,
+    start_bench,
     time_call,
 )
 
@@ -70,25 +69,12 @@ def torch_focal():  # torchvision.ops.sigmoid_focal_loss, alpha 0.25, gamma 2, m
 
 
 def main(argv=None) -> Report:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=9)
-    parser.add_argument("--threads", type=int, default=None)
+    parser = bench_parser(__doc__, repeat=9, json_name="classification.json")
     parser.add_argument("--quick", action="store_true", help="skip the peak-memory runs")
-    parser.add_argument("--json", default=os.path.join("bench", "results", "classification.json"))
     args = parser.parse_args(argv)
-    if args.threads:
-        fastloss.set_num_threads(args.threads)
+    info, peers = start_bench(args, ("torch",))
+    torch = peers["torch"]
     threads = fastloss.get_num_threads()
-    try:
-        import torch
-
-        torch.set_num_threads(threads)
-    except ImportError:
-        torch = None
-    info = machine_info()
-    info["torch"] = getattr(torch, "__version__", None)
-    print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()), flush=True)
 
     report = Report("classification: fastloss vs torch vs memory floor",
                     ["case", "fastloss ms", "fastloss grad_out ms", "torch ms", "copy ms",

@@ -14,14 +14,12 @@ Ratios are peer / fastloss (higher is better).
 
 from __future__ import annotations
 
-import argparse
-import importlib.metadata
 import os
 
 import numpy as np
 
 import fastloss
-from fastloss.bench._harness import Report, machine_info, ratio, time_call
+from fastloss.bench._harness import Report, bench_parser, ratio, start_bench, time_call
 
 
 def pykdtree_chamfer(x, y):
@@ -55,16 +53,6 @@ def torch_chamfer(torch, xt, yt):
         loss.backward()
         return loss, x.grad, y.grad
     return run
-
-
-def peers():
-    found = {}
-    for name in ("pykdtree", "scipy", "torch"):
-        try:
-            found[name] = __import__(name)
-        except ImportError:
-            found[name] = None
-    return found
 
 
 def main_cases(args, report, have):
@@ -114,9 +102,8 @@ def main_cases(args, report, have):
     print("  large pair done", flush=True)
 
 
-def scaling(args):
+def scaling(args, have):
     """One pair of uniform 3-D float32 clouds of P points each, Chamfer value."""
-    have = peers()
     report = Report("Chamfer scaling, one pair of P vs P uniform 3-D float32 points (ms)",
                     ["P", "fastloss auto", "KD-tree", "brute force", "pykdtree",
                      "pykdtree / fastloss"])
@@ -164,32 +151,16 @@ def crossover(args):
 
 
 def main(argv=None) -> Report:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=None)
+    parser = bench_parser(__doc__, repeat=5, json_name=None)
     parser.add_argument("--crossover", action="store_true")
     parser.add_argument("--scaling", action="store_true")
-    parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
-    if args.threads:
-        fastloss.set_num_threads(args.threads)
-        os.environ["OMP_NUM_THREADS"] = str(args.threads)  # pykdtree's OpenMP, read at import
-    have = peers()
-    if have["torch"] is not None:
-        have["torch"].set_num_threads(fastloss.get_num_threads())
-    info = machine_info()
-    for name in ("pykdtree", "scipy", "torch"):
-        try:
-            info[name] = importlib.metadata.version(name) if have[name] else None
-        except importlib.metadata.PackageNotFoundError:
-            info[name] = None
-    print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()), flush=True)
+    info, have = start_bench(args, ("pykdtree", "scipy", "torch"))
     if args.crossover:
         report = crossover(args)
         default_json = "pointcloud_crossover.json"
     elif args.scaling:
-        report = scaling(args)
+        report = scaling(args, have)
         default_json = "pointcloud_scaling.json"
     else:
         report = Report("point clouds: fastloss vs pykdtree / scipy / torch",

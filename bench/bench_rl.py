@@ -13,13 +13,10 @@ Ratios are other / fastloss (higher is better).
 
 from __future__ import annotations
 
-import argparse
-import os
-
 import numpy as np
 
 import fastloss
-from fastloss.bench._harness import Report, machine_info, ratio, time_call
+from fastloss.bench._harness import Report, bench_parser, ratio, start_bench, time_call
 
 GAMMA = 0.99
 
@@ -59,24 +56,10 @@ def numpy_vectorised(rewards, dones, gamma):
 
 
 def main(argv=None) -> Report:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--json", default=os.path.join("bench", "results", "rl.json"))
-    args = parser.parse_args(argv)
-    if args.threads:
-        fastloss.set_num_threads(args.threads)
-    try:
-        import torch
-
-        torch.set_num_threads(fastloss.get_num_threads())
-        F = torch.nn.functional
-    except ImportError:
-        torch = None
-    info = machine_info()
-    info["torch"] = getattr(torch, "__version__", None)
-    print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()), flush=True)
+    args = bench_parser(__doc__, repeat=7, json_name="rl.json").parse_args(argv)
+    info, peers = start_bench(args, ("torch",))
+    torch = peers["torch"]
+    F = torch.nn.functional if torch is not None else None
     rng = np.random.default_rng(0)
     report = Report("RL: fastloss vs SciPy / NumPy / PyTorch",
                     ["case", "fastloss ms", "peer", "peer ms", "peer / fastloss"])

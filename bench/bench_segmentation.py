@@ -12,8 +12,6 @@ in a fresh process. Each case first checks that fastloss and MONAI agree.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 
 import numpy as np
@@ -21,9 +19,10 @@ import numpy as np
 import fastloss
 from fastloss.bench._harness import (
     Report,
-    machine_info,
+    bench_parser,
     peak_memory_mib,
     ratio,
+    start_bench,
     time_call,
 )
 
@@ -67,27 +66,12 @@ def monai_call():
 
 
 def main(argv=None) -> Report:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=9)
-    parser.add_argument("--threads", type=int, default=None)
+    parser = bench_parser(__doc__, repeat=9, json_name="segmentation.json")
     parser.add_argument("--quick", action="store_true", help="skip the peak-memory runs")
-    parser.add_argument("--json", default=os.path.join("bench", "results", "segmentation.json"))
     args = parser.parse_args(argv)
-    if args.threads:
-        fastloss.set_num_threads(args.threads)
+    info, peers = start_bench(args, ("torch", "monai"))
+    torch = peers["torch"] if peers["monai"] is not None else None
     threads = fastloss.get_num_threads()
-    try:
-        import monai
-        import torch
-
-        torch.set_num_threads(threads)
-    except ImportError:
-        torch = monai = None
-    info = machine_info()
-    info["torch"] = getattr(torch, "__version__", None)
-    info["monai"] = getattr(monai, "__version__", None)
-    print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()), flush=True)
 
     report = Report("segmentation 2x4x96^3 float32: fastloss vs MONAI vs memory floor",
                     ["case", "fastloss ms", "fastloss grad_out ms", "MONAI ms", "copy ms",

@@ -6,6 +6,9 @@ measured in a fresh process; a Markdown table for people and JSON for machines.
 
 from __future__ import annotations
 
+import argparse
+import importlib
+import importlib.metadata
 import json
 import os
 import platform
@@ -121,6 +124,44 @@ def machine_info() -> dict:
         "python": platform.python_version(),
         "numpy": np.__version__,
     }
+
+
+def bench_parser(doc: str, *, repeat: int, json_name: str | None) -> argparse.ArgumentParser:
+    """The options every bench/ script takes: --repeat, --threads, --json."""
+    parser = argparse.ArgumentParser(description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=repeat)
+    parser.add_argument("--threads", type=int, default=None)
+    default = None if json_name is None else os.path.join("bench", "results", json_name)
+    parser.add_argument("--json", default=default)
+    return parser
+
+
+def start_bench(args: argparse.Namespace, peers: tuple[str, ...]) -> tuple[dict, dict]:
+    """Sets the thread count (fastloss, torch, and OpenMP for peers imported afterwards),
+    imports the peers that are installed (None for the others), and prints the machine with
+    their versions. Returns (machine info, {peer name: module or None})."""
+    import fastloss
+
+    if args.threads:
+        fastloss.set_num_threads(args.threads)
+        os.environ["OMP_NUM_THREADS"] = str(args.threads)  # e.g. pykdtree, read at import
+    modules: dict = {}
+    for name in peers:
+        try:
+            modules[name] = importlib.import_module(name)
+        except ImportError:
+            modules[name] = None
+    if modules.get("torch") is not None:
+        modules["torch"].set_num_threads(fastloss.get_num_threads())
+    info = machine_info()
+    for name in peers:
+        try:
+            info[name] = importlib.metadata.version(name) if modules[name] else None
+        except importlib.metadata.PackageNotFoundError:
+            info[name] = None
+    print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()), flush=True)
+    return info, modules
 
 
 @dataclass
