@@ -72,6 +72,76 @@ py::tuple triplet_margin_loss(const Array<T>& anchor, const Array<T>& positive,
     return py::make_tuple(r[0], r[1], maybe(gp), maybe(gn));
 }
 
+/// Returns (value, grad_x1, grad_x2); (N, D) pairs, y (N,) with y != 0 for a similar pair.
+template <class T>
+py::tuple contrastive_loss(const Array<T>& x1, const Array<T>& x2, const Array<T>& y,
+                           double pos_margin, double neg_margin, const std::string& distance,
+                           const std::string& hinge, const std::string& reduction,
+                           bool want_grad, double grad_scale, const Opt<T>& grad_output,
+                           const Opt<T>& grad_out, const Opt<T>& grad_out2, int num_threads) {
+    require_ndim(x1, "x1", 2);
+    require_nonempty(x1, "x1");
+    require_same_shape(x1, "x1", x2, "x2");
+    require_shape(y, "y", {x1.shape(0)}, "one label per pair");
+    ContrastiveParams prm;
+    prm.pos_margin = pos_margin;
+    prm.neg_margin = neg_margin;
+    prm.distance = parse_choice<PairDistance>(
+        "distance", distance,
+        {{"euclidean", PairDistance::Euclidean}, {"squared", PairDistance::Squared}});
+    prm.squared_hinge = parse_choice<bool>("hinge", hinge, {{"squared", true}, {"linear", false}});
+    const index_t rows = x1.shape(0), d = x1.shape(1);
+    std::optional<Array<T>> g2;
+    if (want_grad) {
+        g2 = grad_out2 ? *grad_out2 : Array<T>(shape_of(x2));
+        require_same_shape(x2, "x2", *g2, "grad_out");
+    }
+    const T *a = x1.data(), *b = x2.data(), *t = y.data();
+    T* o2 = g2 ? g2->mutable_data() : nullptr;
+    py::tuple r = call_loss<T>(parse_reduction(reduction), {rows}, shape_of(x1),
+                               GradRequest<T>{want_grad, grad_scale, grad_output, grad_out},
+                               num_threads, "y", [&](LossOutput<T>& out) {
+                                   kernels<T>().contrastive_loss(a, b, t, rows, d, prm, out, o2,
+                                                                 num_threads);
+                                   return Status::Ok;
+                               });
+    return py::make_tuple(r[0], r[1], g2 ? py::object(*g2) : py::object(py::none()));
+}
+
+/// Returns (value, grad_anchor, grad_positive, grad_negative); (N, D) triplets.
+template <class T>
+py::tuple angular_loss(const Array<T>& anchor, const Array<T>& positive, const Array<T>& negative,
+                       double alpha, const std::string& form, const std::string& reduction,
+                       bool want_grad, double grad_scale, const Opt<T>& grad_output,
+                       const Opt<T>& grad_out, const Opt<T>& grad_out_p,
+                       const Opt<T>& grad_out_n, int num_threads) {
+    require_ndim(anchor, "anchor", 2);
+    require_nonempty(anchor, "anchor");
+    require_same_shape(anchor, "anchor", positive, "positive");
+    require_same_shape(anchor, "anchor", negative, "negative");
+    const bool npair = parse_choice<bool>("form", form, {{"npair", true}, {"hinge", false}});
+    const index_t rows = anchor.shape(0), d = anchor.shape(1);
+    std::optional<Array<T>> gp, gn;
+    if (want_grad) {
+        gp = grad_out_p ? *grad_out_p : Array<T>(shape_of(anchor));
+        gn = grad_out_n ? *grad_out_n : Array<T>(shape_of(anchor));
+        require_same_shape(anchor, "anchor", *gp, "grad_out");
+        require_same_shape(anchor, "anchor", *gn, "grad_out");
+    }
+    const T *a = anchor.data(), *ps = positive.data(), *ng = negative.data();
+    T* op = gp ? gp->mutable_data() : nullptr;
+    T* on = gn ? gn->mutable_data() : nullptr;
+    py::tuple r = call_loss<T>(parse_reduction(reduction), {rows}, shape_of(anchor),
+                               GradRequest<T>{want_grad, grad_scale, grad_output, grad_out},
+                               num_threads, "negative", [&](LossOutput<T>& out) {
+                                   kernels<T>().angular_loss(a, ps, ng, rows, d, alpha, npair,
+                                                             out, op, on, num_threads);
+                                   return Status::Ok;
+                               });
+    auto maybe = [](const auto& g) { return g ? py::object(*g) : py::object(py::none()); };
+    return py::make_tuple(r[0], r[1], maybe(gp), maybe(gn));
+}
+
 template <class T>
 void define(py::module_& m) {
     m.def("margin_ranking_loss", &margin_ranking_loss<T>, py::arg("x1").noconvert(),
@@ -85,6 +155,18 @@ void define(py::module_& m) {
           py::arg("want_grad"), py::arg("grad_scale"), py::arg("grad_output").noconvert(),
           py::arg("grad_out").noconvert(), py::arg("grad_out_p").noconvert(),
           py::arg("grad_out_n").noconvert(), py::arg("num_threads"));
+    m.def("contrastive_loss", &contrastive_loss<T>, py::arg("x1").noconvert(),
+          py::arg("x2").noconvert(), py::arg("y").noconvert(), py::arg("pos_margin"),
+          py::arg("neg_margin"), py::arg("distance"), py::arg("hinge"), py::arg("reduction"),
+          py::arg("want_grad"), py::arg("grad_scale"), py::arg("grad_output").noconvert(),
+          py::arg("grad_out").noconvert(), py::arg("grad_out2").noconvert(),
+          py::arg("num_threads"));
+    m.def("angular_loss", &angular_loss<T>, py::arg("anchor").noconvert(),
+          py::arg("positive").noconvert(), py::arg("negative").noconvert(), py::arg("alpha"),
+          py::arg("form"), py::arg("reduction"), py::arg("want_grad"), py::arg("grad_scale"),
+          py::arg("grad_output").noconvert(), py::arg("grad_out").noconvert(),
+          py::arg("grad_out_p").noconvert(), py::arg("grad_out_n").noconvert(),
+          py::arg("num_threads"));
 }
 
 }  // namespace

@@ -14,6 +14,7 @@ void bind_rl(py::module_& m);
 void bind_segmentation(py::module_& m);
 void bind_pointcloud(py::module_& m);
 void bind_metric(py::module_& m);
+void bind_metric_batch(py::module_& m);
 }  // namespace fastloss::bind
 
 #define FASTLOSS_STRINGIFY2(x) #x
@@ -43,4 +44,5 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
     fastloss::bind::bind_segmentation(m);
     fastloss::bind::bind_pointcloud(m);
     fastloss::bind::bind_metric(m);
+    fastloss::bind::bind_metric_batch(m);
 }

@@ -207,3 +207,193 @@ def triplet_margin_loss_value_and_grad(anchor: ArrayLike, positive: ArrayLike,
     """
     return _triplet(anchor, positive, negative, margin, p, eps, swap, reduction, grad_output,
                     num_threads, True, grad_out)
+
+
+# ---- contrastive and angular (explicit pairs and triplets) -----------------------------------
+
+def _rows_of(name, first, *others):
+    """(N, D) views of (D,) or (N, D) inputs of one shape, and the per-item shape."""
+    if first.ndim not in (1, 2) or first.size == 0:
+        msg = f"{name}: expected a non-empty (D,) or (N, D) array, got shape {first.shape}"
+        raise ValueError(msg)
+    rows = first.reshape(1, -1) if first.ndim == 1 else first
+    items = () if first.ndim == 1 else (first.shape[0],)
+    return rows, tuple(o.reshape(rows.shape) for o in others), items
+
+
+def _contrastive(x1, x2, y, margin, pos_margin, distance, hinge, reduction, grad_output,
+                 num_threads, want_grad, grad_out=None):
+    check_reduction(reduction)
+    m = check_number(margin, "margin")
+    pm = check_number(pos_margin, "pos_margin")
+    (a, b, t), dtype = as_float_arrays(x1=x1, x2=x2, y=y)
+    check_same_shape(a, "x1", b, "x2")
+    rows, (rows2,), items = _rows_of("x1", a, b)
+    try:
+        t = np.ascontiguousarray(np.broadcast_to(t, (len(rows),)))
+    except ValueError:
+        msg = f"y: expected one label per pair, shape {items}, got {t.shape}"
+        raise ValueError(msg) from None
+    if not np.all((t == 0) | (t == 1)):
+        msg = "y: expected values in {0, 1} (1: a similar pair)"
+        raise ValueError(msg)
+    scale, per_item = grad_output_args(grad_output, dtype, items, reduction)
+    g1, g2 = check_grad_outs(grad_out, dtype, (a.shape, a.shape), (a, b, t))
+    value, d1, d2 = _core.contrastive_loss(
+        rows, rows2, t, pm, m, distance, hinge, reduction, want_grad, scale,
+        None if per_item is None else per_item.reshape(-1),
+        None if g1 is None else g1.reshape(rows.shape),
+        None if g2 is None else g2.reshape(rows.shape), resolve_threads(num_threads))
+    grads = None
+    if want_grad:
+        grads = (g1 if g1 is not None else d1.reshape(a.shape),
+                 g2 if g2 is not None else d2.reshape(a.shape))
+    return finish(value, dtype, items), grads
+
+
+def contrastive_loss(x1: ArrayLike, x2: ArrayLike, y: ArrayLike, *, margin: float = 1.0,
+                     pos_margin: float = 0.0, distance: str = "euclidean",
+                     hinge: str = "squared", reduction: str = "mean",
+                     num_threads: int | None = None) -> Any:
+    """Contrastive loss of explicit pairs (Hadsell, Chopra, LeCun 2006).
+
+    .. math:: \\ell_i = y_i\\, h(d_i - \\text{pos\\_margin})
+              + (1 - y_i)\\, h(\\text{margin} - d_i),
+
+    with ``h(v) = max(0, v)^2 / 2`` (``hinge="squared"``) or ``max(0, v)`` (``"linear"``).
+    The defaults give Hadsell et al.'s form
+    ``1/2 [y d^2 + (1 - y) max(0, margin - d)^2]`` (the 1/2 included);
+    ``pos_margin`` and ``hinge="linear"`` give pytorch-metric-learning's ``ContrastiveLoss``
+    (``neg_margin`` there is ``margin`` here).
+
+    Parameters
+    ----------
+    x1, x2 : array_like of float
+        Embeddings of one shape, ``(D,)`` or ``(N, D)``.
+    y : array_like of {0, 1}
+        1 for a similar pair, 0 for a dissimilar one; one per pair.
+    margin : float, default 1
+        Dissimilar pairs closer than this are penalised.
+    pos_margin : float, default 0
+        Similar pairs farther than this are penalised.
+    distance : {"euclidean", "squared"}, default "euclidean"
+        d = ||x1 - x2||_2, or its square substituted for d in the formula.
+    hinge : {"squared", "linear"}, default "squared"
+    reduction : {"mean", "sum", "none"}, default "mean"
+    num_threads : int, optional
+        Threads for this call.
+
+    Returns
+    -------
+    loss : scalar of the inputs' float dtype, or the per-pair losses for ``"none"``.
+
+    Notes
+    -----
+    No ``eps`` is added to the difference; where d = 0 the gradient of the Euclidean distance
+    is taken as 0 (as autograd of ``torch.linalg.vector_norm`` does). Distances in double.
+
+    Examples
+    --------
+    >>> import fastloss
+    >>> float(fastloss.contrastive_loss([[0.0, 0.0], [0.0, 0.0]], [[3.0, 4.0], [0.3, 0.4]],
+    ...                                 [1, 0]))
+    6.3125
+    """
+    return _contrastive(x1, x2, y, margin, pos_margin, distance, hinge, reduction, None,
+                        num_threads, False)[0]
+
+
+def contrastive_loss_value_and_grad(x1: ArrayLike, x2: ArrayLike, y: ArrayLike, *,
+                                    margin: float = 1.0, pos_margin: float = 0.0,
+                                    distance: str = "euclidean", hinge: str = "squared",
+                                    reduction: str = "mean", grad_output: Any = None,
+                                    grad_out: tuple[np.ndarray, np.ndarray] | None = None,
+                                    num_threads: int | None = None
+                                    ) -> tuple[Any, tuple[np.ndarray, np.ndarray]]:
+    """:func:`contrastive_loss` and its gradients ``(d / d x1, d / d x2)`` in one pass.
+
+    ``grad_output`` (a scalar, or ``(N,)`` with ``reduction="none"``) scales them as a
+    vector-Jacobian product; ``grad_out`` is a pair of buffers of the inputs' shape and dtype.
+    """
+    return _contrastive(x1, x2, y, margin, pos_margin, distance, hinge, reduction,
+                        grad_output, num_threads, True, grad_out)
+
+
+def _angular(anchor, positive, negative, alpha, form, reduction, grad_output, num_threads,
+             want_grad, grad_out=None):
+    check_reduction(reduction)
+    deg = check_number(alpha, "alpha")
+    if not 0.0 < deg < 90.0:
+        msg = f"alpha: expected an angle in degrees in (0, 90), got {alpha}"
+        raise ValueError(msg)
+    (a, ps, ng), dtype = as_float_arrays(anchor=anchor, positive=positive, negative=negative)
+    check_same_shape(a, "anchor", ps, "positive")
+    check_same_shape(a, "anchor", ng, "negative")
+    rows, (rp, rn), items = _rows_of("anchor", a, ps, ng)
+    scale, per_item = grad_output_args(grad_output, dtype, items, reduction)
+    bufs = check_grad_outs(grad_out, dtype, (a.shape,) * 3, (a, ps, ng))
+    value, ga, gp, gn = _core.angular_loss(
+        rows, rp, rn, deg, form, reduction, want_grad, scale,
+        None if per_item is None else per_item.reshape(-1),
+        *(None if g is None else g.reshape(rows.shape) for g in bufs),
+        resolve_threads(num_threads))
+    grads = None
+    if want_grad:
+        grads = tuple(buf if buf is not None else g.reshape(a.shape)
+                      for buf, g in zip(bufs, (ga, gp, gn)))
+    return finish(value, dtype, items), grads
+
+
+def angular_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike, *,
+                 alpha: float = 40.0, form: str = "npair", reduction: str = "mean",
+                 num_threads: int | None = None) -> Any:
+    """Angular loss of explicit triplets (Wang, Zhou, Wen, Liu, Lin, ICCV 2017).
+
+    With t = tan(alpha):
+
+    - ``form="npair"`` (eq. 9, the form used in practice and by pytorch-metric-learning):
+      ``log(1 + exp(4 t^2 (a + p) . n - 2 (1 + t^2) a . p))``;
+    - ``form="hinge"`` (eq. 5): ``max(0, ||a - p||^2 - 4 t^2 ||n - c||^2)``, c = (a + p) / 2.
+
+    :func:`batch_angular_loss` takes a labelled batch instead (every negative per pair).
+
+    Parameters
+    ----------
+    anchor, positive, negative : array_like of float
+        Embeddings of one shape, ``(D,)`` or ``(N, D)``, used as given (the paper and
+        pytorch-metric-learning L2-normalise them first).
+    alpha : float in (0, 90), default 40
+        The angle bound, in degrees.
+    form : {"npair", "hinge"}, default "npair"
+    reduction : {"mean", "sum", "none"}, default "mean"
+    num_threads : int, optional
+        Threads for this call.
+
+    Returns
+    -------
+    loss : scalar of the inputs' float dtype, or the per-triplet losses for ``"none"``.
+
+    Examples
+    --------
+    >>> import fastloss
+    >>> a, p, n = [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]
+    >>> float(fastloss.angular_loss(a, p, n, form="hinge"))
+    0.0
+    """
+    return _angular(anchor, positive, negative, alpha, form, reduction, None, num_threads,
+                    False)[0]
+
+
+def angular_loss_value_and_grad(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike,
+                                *, alpha: float = 40.0, form: str = "npair",
+                                reduction: str = "mean", grad_output: Any = None,
+                                grad_out: tuple[np.ndarray, np.ndarray, np.ndarray]
+                                | None = None, num_threads: int | None = None
+                                ) -> tuple[Any, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """:func:`angular_loss` and its gradients w.r.t. the anchor, the positive and the negative.
+
+    ``grad_output`` and ``grad_out`` as in :func:`triplet_margin_loss_value_and_grad`. The
+    hinge's gradient is 0 where the loss is 0.
+    """
+    return _angular(anchor, positive, negative, alpha, form, reduction, grad_output,
+                    num_threads, True, grad_out)

@@ -11,6 +11,7 @@
 #include "fastloss/regression.hpp"
 #include "fastloss/classification/softmax.hpp"
 #include "fastloss/metric/explicit.hpp"
+#include "fastloss/metric/params.hpp"
 #include "fastloss/pointcloud/params.hpp"
 #include "fastloss/segmentation/params.hpp"
 
@@ -81,6 +82,26 @@ struct Kernels {
     void (*triplet_margin_loss)(const T* a, const T* p, const T* n, index_t rows, index_t d,
                                 const TripletParams& params, LossOutput<T>& out, T* grad_p,
                                 T* grad_n, int threads);
+    void (*contrastive_loss)(const T* x1, const T* x2, const T* y, index_t rows, index_t d,
+                             const ContrastiveParams& params, LossOutput<T>& out, T* grad_x2,
+                             int threads);
+    void (*angular_loss)(const T* a, const T* p, const T* n, index_t rows, index_t d,
+                         double alpha_deg, bool npair, LossOutput<T>& out, T* grad_p, T* grad_n,
+                         int threads);
+    // metric learning over a labelled batch: gram = x x^T (see metric/pair_matrix.hpp)
+    double (*batch_triplet_loss)(const T* x, const std::int32_t* cls, index_t b, index_t d,
+                                 T* gram, const BatchTripletParams& params, bool want_grad,
+                                 double grad_scale, T* grad, double* alpha, int threads);
+    double (*batch_contrastive_loss)(const T* x, const std::int32_t* cls, index_t b, index_t d,
+                                     T* gram, const ContrastiveParams& params, bool want_grad,
+                                     double grad_scale, double* alpha, int threads);
+    double (*batch_angular_loss)(const std::int32_t* cls, index_t n_classes, index_t b, T* gram,
+                                 double alpha_deg, bool want_grad, double grad_scale,
+                                 int threads);
+    void (*normalize_rows)(const T* x, index_t b, index_t d, T* out, double* inv_norm,
+                           int threads);
+    void (*finish_pair_gradient)(const T* p, const double* alpha, const double* inv_norm,
+                                 index_t b, index_t d, bool from_product, T* g, int threads);
 };
 
 struct KernelTable {

@@ -23,10 +23,22 @@ from ._classification import (
     softmax_focal_loss_value_and_grad,
 )
 from ._metric import (
+    angular_loss,
+    angular_loss_value_and_grad,
+    contrastive_loss,
+    contrastive_loss_value_and_grad,
     margin_ranking_loss,
     margin_ranking_loss_value_and_grad,
     triplet_margin_loss,
     triplet_margin_loss_value_and_grad,
+)
+from ._metric_batch import (
+    batch_angular_loss,
+    batch_angular_loss_value_and_grad,
+    batch_contrastive_loss,
+    batch_contrastive_loss_value_and_grad,
+    batch_triplet_loss,
+    batch_triplet_loss_value_and_grad,
 )
 from ._pointcloud import (
     chamfer_distance,
@@ -75,10 +87,20 @@ from ._segmentation import (
 )
 
 __all__ = [
+    "angular_loss",
+    "angular_loss_value_and_grad",
+    "batch_angular_loss",
+    "batch_angular_loss_value_and_grad",
+    "batch_contrastive_loss",
+    "batch_contrastive_loss_value_and_grad",
+    "batch_triplet_loss",
+    "batch_triplet_loss_value_and_grad",
     "binary_cross_entropy",
     "binary_cross_entropy_value_and_grad",
     "chamfer_distance",
     "chamfer_distance_value_and_grad",
+    "contrastive_loss",
+    "contrastive_loss_value_and_grad",
     "cross_entropy",
     "cross_entropy_value_and_grad",
     "dice_loss",
