@@ -46,7 +46,7 @@ void row_sq_norms(const T* x, index_t b, index_t d, double* sn, int num_threads)
 inline double pair_distance(PairDistance kind, double g, double sn_i, double sn_j) {
     if (kind == PairDistance::Cosine) return 1.0 - g;
     const double sq = sn_i + sn_j - 2.0 * g;
-    const double s = sq > 0.0 ? sq : 0.0;
+    const double s = sq < 0.0 ? 0.0 : sq;  // (NaN kept)
     return kind == PairDistance::Squared ? s : std::sqrt(s);
 }
 
@@ -88,13 +88,13 @@ void row_distances(PairDistance kind, const T* g_row, index_t i, index_t b, cons
 #pragma omp simd
         for (index_t j = 0; j < b; ++j) {
             const double s = si + sn[j] - 2.0 * g_row[j];
-            out[j] = static_cast<T>(s > 0.0 ? s : 0.0);
+            out[j] = static_cast<T>(s < 0.0 ? 0.0 : s);  // NaN kept
         }
     } else {
 #pragma omp simd
         for (index_t j = 0; j < b; ++j) {
             const double s = si + sn[j] - 2.0 * g_row[j];
-            out[j] = static_cast<T>(std::sqrt(s > 0.0 ? s : 0.0));
+            out[j] = static_cast<T>(std::sqrt(s < 0.0 ? 0.0 : s));
         }
     }
     out[i] = T(0);
