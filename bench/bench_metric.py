@@ -70,7 +70,7 @@ def pml_angular():
 
 def _namespace(code: str) -> dict:
     ns: dict = {}
-    exec(code, ns)  # the same text is timed here and measured for memory in a subprocess
+    exec(code, ns)  # noqa: S102 (the text timed here is measured for memory in a subprocess)
     return ns
 
 
@@ -116,7 +116,7 @@ def angular_cases(args, report, have):
         setup = SETUP.format(b=b)
         ns = _namespace(setup)
         x, y = ns["x"], ns["y"]
-        value, grad = fastloss.batch_angular_loss_value_and_grad(x, y)
+        value, _grad = fastloss.batch_angular_loss_value_and_grad(x, y)
         native = time_call(lambda x=x, y=y: fastloss.batch_angular_loss_value_and_grad(x, y),
                            repeat=args.repeat).median_ms
         call = "fastloss.batch_angular_loss_value_and_grad(x, y)"
@@ -125,7 +125,7 @@ def angular_cases(args, report, have):
         if have["pytorch_metric_learning"] is not None and b <= 2048:
             code = setup + PML_ANGULAR.format(threads=threads)
             ns.update(_namespace(code))
-            loss, g = ns["pml_angular"]()
+            loss, _g = ns["pml_angular"]()
             np.testing.assert_allclose(loss.item(), float(value), rtol=1e-4)
             # (gradients differ by design: PML also differentiates its own normalisation of
             # the anchors and positives; tests/test_metric_batch.py checks ours by autograd)

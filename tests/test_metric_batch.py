@@ -37,7 +37,8 @@ def test_batch_triplet_matches_reference(b, mining, distance, dtype, rng):
     kw = dict(mining=mining, distance=distance, margin=_margin(distance))
     value, grad = fastloss.batch_triplet_loss_value_and_grad(x, y, **kw)
     want, wgrad = ref.batch_triplet_loss_value_and_grad(x, y, **kw)
-    assert value.dtype == grad.dtype == dtype and grad.shape == x.shape
+    assert value.dtype == grad.dtype == dtype
+    assert grad.shape == x.shape
     assert_close(value, want, dtype)
     assert_close(grad, wgrad, dtype)
     assert_close(fastloss.batch_triplet_loss(x, y, **kw), want, dtype)
@@ -153,7 +154,8 @@ def test_hard_mining_picks_the_same_pairs_for_euclidean_and_squared(rng):
     x, y = _batch(30, np.float64, rng)
     big = 100.0  # every anchor active
     _, ge = fastloss.batch_triplet_loss_value_and_grad(x, y, mining="hard", margin=big)
-    assert np.all(np.isfinite(ge)) and np.abs(ge).sum() > 0
+    assert np.all(np.isfinite(ge))
+    assert np.abs(ge).sum() > 0
     e = fastloss.batch_triplet_loss(x, y, mining="hard", margin=big)
     s = fastloss.batch_triplet_loss(x, y, mining="hard", margin=big, distance="squared")
     want_e = ref.batch_triplet_loss(x, y, mining="hard", margin=big)
@@ -177,7 +179,8 @@ def test_contrastive_batch_equals_explicit_pairs(rng):
 def test_batch_without_a_valid_triplet_gives_zero(labels, mining, rng):
     x = rng.normal(size=(4, 3))
     value, grad = fastloss.batch_triplet_loss_value_and_grad(x, labels, mining=mining)
-    assert value == 0.0 and np.all(grad == 0)
+    assert value == 0.0
+    assert np.all(grad == 0)
 
 
 def test_one_element_batches_give_zero(rng):
@@ -186,7 +189,9 @@ def test_one_element_batches_give_zero(rng):
                fastloss.batch_contrastive_loss_value_and_grad,
                fastloss.batch_angular_loss_value_and_grad):
         value, grad = fn(x, [0])
-        assert value == 0.0 and value.dtype == np.float32 and np.all(grad == 0)
+        assert value == 0.0
+        assert value.dtype == np.float32
+        assert np.all(grad == 0)
 
 
 @pytest.mark.parametrize("mining", MININGS)
@@ -320,7 +325,7 @@ def test_batch_angular_value_matches_pml_on_unit_rows(rng):
 def test_grad_out_and_grad_output(mining, rng):
     x, y = _batch(17, np.float32, rng)
     buf = np.empty_like(x)
-    value, grad = fastloss.batch_triplet_loss_value_and_grad(x, y, mining=mining, grad_out=buf,
+    _value, grad = fastloss.batch_triplet_loss_value_and_grad(x, y, mining=mining, grad_out=buf,
                                                              grad_output=2.0)
     _, fresh = fastloss.batch_triplet_loss_value_and_grad(x, y, mining=mining)
     assert grad is buf

@@ -33,7 +33,8 @@ def test_contrastive_matches_reference(shape, distance, hinge, dtype, reduction,
               reduction=reduction)
     value, (g1, g2) = fastloss.contrastive_loss_value_and_grad(x1, x2, y, **kw)
     want, (w1, w2) = ref.contrastive_loss_value_and_grad(x1, x2, y, **kw)
-    assert g1.dtype == g2.dtype == dtype and g1.shape == shape
+    assert g1.dtype == g2.dtype == dtype
+    assert g1.shape == shape
     assert_close(value, want, dtype)
     assert_close(g1, w1, dtype)
     assert_close(g2, w2, dtype)
@@ -57,7 +58,8 @@ def test_contrastive_identical_pair_has_zero_gradient():
     x = np.ones((2, 3))
     value, (g1, g2) = fastloss.contrastive_loss_value_and_grad(x, x.copy(), [1, 0])
     assert value == 0.25  # similar: 0; dissimilar at d = 0: 1/2 margin^2
-    assert np.all(g1 == 0) and np.all(g2 == 0)
+    assert np.all(g1 == 0)
+    assert np.all(g2 == 0)
 
 
 @pytest.mark.parametrize("distance", ["euclidean", "squared"])
@@ -134,8 +136,10 @@ def test_angular_extremes_stay_finite():
     big = np.array([[1e4, 0.0]])
     per = fastloss.angular_loss(big, big, big, reduction="none")  # f = +8e8: softplus = f
     value, grads = fastloss.angular_loss_value_and_grad(big, big, -big)  # f = -inf-ish: 0
-    assert np.isfinite(per).all() and per[0] > 1e8
-    assert value == 0.0 and all(np.all(g == 0) for g in grads)
+    assert np.isfinite(per).all()
+    assert per[0] > 1e8
+    assert value == 0.0
+    assert all(np.all(g == 0) for g in grads)
 
 
 def test_results_identical_for_1_2_4_threads(dtype, rng):

@@ -12,10 +12,34 @@ def _set_isa(name: str) -> bool:
     """
     Switch kernels (testing aid); returns False if the set is not available.
     """
+@typing.overload
+def angular_loss(anchor: numpy.typing.NDArray[numpy.float32], positive: numpy.typing.NDArray[numpy.float32], negative: numpy.typing.NDArray[numpy.float32], alpha: typing.SupportsFloat | typing.SupportsIndex, form: str, reduction: str, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, grad_output: numpy.typing.NDArray[numpy.float32] | None, grad_out: numpy.typing.NDArray[numpy.float32] | None, grad_out_p: numpy.typing.NDArray[numpy.float32] | None, grad_out_n: numpy.typing.NDArray[numpy.float32] | None, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
+    ...
+@typing.overload
+def angular_loss(anchor: numpy.typing.NDArray[numpy.float64], positive: numpy.typing.NDArray[numpy.float64], negative: numpy.typing.NDArray[numpy.float64], alpha: typing.SupportsFloat | typing.SupportsIndex, form: str, reduction: str, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, grad_output: numpy.typing.NDArray[numpy.float64] | None, grad_out: numpy.typing.NDArray[numpy.float64] | None, grad_out_p: numpy.typing.NDArray[numpy.float64] | None, grad_out_n: numpy.typing.NDArray[numpy.float64] | None, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
+    ...
 def available_isas() -> list[str]:
     """
     Instruction sets built in and supported by this CPU, baseline first.
     """
+@typing.overload
+def batch_angular_loss(labels: numpy.typing.NDArray[numpy.int32], n_classes: typing.SupportsInt | typing.SupportsIndex, gram: numpy.typing.NDArray[numpy.float32], alpha: typing.SupportsFloat | typing.SupportsIndex, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, num_threads: typing.SupportsInt | typing.SupportsIndex) -> float:
+    ...
+@typing.overload
+def batch_angular_loss(labels: numpy.typing.NDArray[numpy.int32], n_classes: typing.SupportsInt | typing.SupportsIndex, gram: numpy.typing.NDArray[numpy.float64], alpha: typing.SupportsFloat | typing.SupportsIndex, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, num_threads: typing.SupportsInt | typing.SupportsIndex) -> float:
+    ...
+@typing.overload
+def batch_contrastive_loss(embeddings: numpy.typing.NDArray[numpy.float32], labels: numpy.typing.NDArray[numpy.int32], gram: numpy.typing.NDArray[numpy.float32], pos_margin: typing.SupportsFloat | typing.SupportsIndex, neg_margin: typing.SupportsFloat | typing.SupportsIndex, distance: str, hinge: str, average: str, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
+    ...
+@typing.overload
+def batch_contrastive_loss(embeddings: numpy.typing.NDArray[numpy.float64], labels: numpy.typing.NDArray[numpy.int32], gram: numpy.typing.NDArray[numpy.float64], pos_margin: typing.SupportsFloat | typing.SupportsIndex, neg_margin: typing.SupportsFloat | typing.SupportsIndex, distance: str, hinge: str, average: str, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
+    ...
+@typing.overload
+def batch_triplet_loss(embeddings: numpy.typing.NDArray[numpy.float32], labels: numpy.typing.NDArray[numpy.int32], gram: numpy.typing.NDArray[numpy.float32], margin: typing.SupportsFloat | typing.SupportsIndex, distance: str, mining: str, average: str, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, grad_out: numpy.typing.NDArray[numpy.float32] | None, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
+    ...
+@typing.overload
+def batch_triplet_loss(embeddings: numpy.typing.NDArray[numpy.float64], labels: numpy.typing.NDArray[numpy.int32], gram: numpy.typing.NDArray[numpy.float64], margin: typing.SupportsFloat | typing.SupportsIndex, distance: str, mining: str, average: str, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, grad_out: numpy.typing.NDArray[numpy.float64] | None, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
+    ...
 @typing.overload
 def binary_cross_entropy(logits: numpy.typing.NDArray[numpy.float32], targets: numpy.typing.NDArray[numpy.float32], weight: numpy.typing.NDArray[numpy.float32] | None, pos_weight: numpy.typing.NDArray[numpy.float32] | None, alpha: typing.SupportsFloat | typing.SupportsIndex, reduction: str, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, grad_output: numpy.typing.NDArray[numpy.float32] | None, grad_out: numpy.typing.NDArray[numpy.float32] | None, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
     ...
@@ -27,6 +51,12 @@ def chamfer_distance(x: numpy.typing.NDArray[numpy.float32], y: numpy.typing.NDA
     ...
 @typing.overload
 def chamfer_distance(x: numpy.typing.NDArray[numpy.float64], y: numpy.typing.NDArray[numpy.float64], x_lengths: numpy.typing.NDArray[numpy.int64] | None, y_lengths: numpy.typing.NDArray[numpy.int64] | None, weights: numpy.typing.NDArray[numpy.float64] | None, distance: str, point_reduction: str, batch_reduction: str, single_directional: bool, x_weight: typing.SupportsFloat | typing.SupportsIndex, y_weight: typing.SupportsFloat | typing.SupportsIndex, method: str, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, grad_cloud: numpy.typing.NDArray[numpy.float64] | None, grad_point_x: numpy.typing.NDArray[numpy.float64] | None, grad_point_y: numpy.typing.NDArray[numpy.float64] | None, grad_out_x: numpy.typing.NDArray[numpy.float64] | None, grad_out_y: numpy.typing.NDArray[numpy.float64] | None, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
+    ...
+@typing.overload
+def contrastive_loss(x1: numpy.typing.NDArray[numpy.float32], x2: numpy.typing.NDArray[numpy.float32], y: numpy.typing.NDArray[numpy.float32], pos_margin: typing.SupportsFloat | typing.SupportsIndex, neg_margin: typing.SupportsFloat | typing.SupportsIndex, distance: str, hinge: str, reduction: str, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, grad_output: numpy.typing.NDArray[numpy.float32] | None, grad_out: numpy.typing.NDArray[numpy.float32] | None, grad_out2: numpy.typing.NDArray[numpy.float32] | None, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
+    ...
+@typing.overload
+def contrastive_loss(x1: numpy.typing.NDArray[numpy.float64], x2: numpy.typing.NDArray[numpy.float64], y: numpy.typing.NDArray[numpy.float64], pos_margin: typing.SupportsFloat | typing.SupportsIndex, neg_margin: typing.SupportsFloat | typing.SupportsIndex, distance: str, hinge: str, reduction: str, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, grad_output: numpy.typing.NDArray[numpy.float64] | None, grad_out: numpy.typing.NDArray[numpy.float64] | None, grad_out2: numpy.typing.NDArray[numpy.float64] | None, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
     ...
 @typing.overload
 def cross_entropy_labels(logits: numpy.typing.NDArray[numpy.float32], labels: numpy.typing.NDArray[numpy.int64], weight: numpy.typing.NDArray[numpy.float32] | None, ignore_index: typing.SupportsInt | typing.SupportsIndex, label_smoothing: typing.SupportsFloat | typing.SupportsIndex, reduction: str, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, grad_output: numpy.typing.NDArray[numpy.float32] | None, grad_out: numpy.typing.NDArray[numpy.float32] | None, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
@@ -65,6 +95,12 @@ def distillation_kl(student_logits: numpy.typing.NDArray[numpy.float32], teacher
     ...
 @typing.overload
 def distillation_kl(student_logits: numpy.typing.NDArray[numpy.float64], teacher_logits: numpy.typing.NDArray[numpy.float64], temperature: typing.SupportsFloat | typing.SupportsIndex, reduction: str, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, grad_output: numpy.typing.NDArray[numpy.float64] | None, grad_out: numpy.typing.NDArray[numpy.float64] | None, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
+    ...
+@typing.overload
+def finish_pair_gradient(p: numpy.typing.NDArray[numpy.float32], alpha: numpy.typing.NDArray[numpy.float64] | None, inv_norm: numpy.typing.NDArray[numpy.float64] | None, from_product: bool, g: numpy.typing.NDArray[numpy.float32], num_threads: typing.SupportsInt | typing.SupportsIndex) -> None:
+    ...
+@typing.overload
+def finish_pair_gradient(p: numpy.typing.NDArray[numpy.float64], alpha: numpy.typing.NDArray[numpy.float64] | None, inv_norm: numpy.typing.NDArray[numpy.float64] | None, from_product: bool, g: numpy.typing.NDArray[numpy.float64], num_threads: typing.SupportsInt | typing.SupportsIndex) -> None:
     ...
 @typing.overload
 def generalized_advantage_estimation(rewards: numpy.typing.NDArray[numpy.float32], values: numpy.typing.NDArray[numpy.float32], dones: numpy.typing.NDArray[numpy.uint8], gamma: typing.SupportsFloat | typing.SupportsIndex, lambda_: typing.SupportsFloat | typing.SupportsIndex, bootstrap_value: numpy.typing.NDArray[numpy.float32] | None, want_returns: bool, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
@@ -111,6 +147,12 @@ def nearest_neighbors(x: numpy.typing.NDArray[numpy.float32], y: numpy.typing.ND
     ...
 @typing.overload
 def nearest_neighbors(x: numpy.typing.NDArray[numpy.float64], y: numpy.typing.NDArray[numpy.float64], x_lengths: numpy.typing.NDArray[numpy.int64] | None, y_lengths: numpy.typing.NDArray[numpy.int64] | None, k: typing.SupportsInt | typing.SupportsIndex, p: typing.SupportsInt | typing.SupportsIndex, method: str, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
+    ...
+@typing.overload
+def normalize_rows(x: numpy.typing.NDArray[numpy.float32], num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
+    ...
+@typing.overload
+def normalize_rows(x: numpy.typing.NDArray[numpy.float64], num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
     ...
 @typing.overload
 def overlap_loss(input: numpy.typing.NDArray[numpy.float32], labels: numpy.typing.NDArray[numpy.int64] | None, targets: numpy.typing.NDArray[numpy.float32] | None, weight: numpy.typing.NDArray[numpy.float32] | None, kind: str, activation: str, include_background: bool, ignore_index: typing.SupportsInt | typing.SupportsIndex | None, squared_pred: bool, batch: bool, smooth_nr: typing.SupportsFloat | typing.SupportsIndex, smooth_dr: typing.SupportsFloat | typing.SupportsIndex, alpha: typing.SupportsFloat | typing.SupportsIndex, beta: typing.SupportsFloat | typing.SupportsIndex, gamma: typing.SupportsFloat | typing.SupportsIndex, empty: str, w_type: str, reduction: str, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, grad_output: numpy.typing.NDArray[numpy.float32] | None, grad_out: numpy.typing.NDArray[numpy.float32] | None, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
