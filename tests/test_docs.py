@@ -11,6 +11,7 @@ from fastloss import (
     _divergence,
     _focal,
     _metric,
+    _metric_batch,
     _pointcloud,
     _regression,
     _rl,
@@ -19,7 +20,7 @@ from fastloss import (
 
 
 @pytest.mark.parametrize("module", [_regression, _cross_entropy, _focal, _divergence, _rl,
-                                    _segmentation, _pointcloud, _metric],
+                                    _segmentation, _pointcloud, _metric, _metric_batch],
                          ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
