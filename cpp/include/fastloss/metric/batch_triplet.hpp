@@ -91,8 +91,7 @@ double batch_hard_triplet(const T* x, const std::int32_t* cls, index_t b, index_
                           T* grad, int num_threads) {
     const PairDistance kind = prm.distance;
     const bool cosine = kind == PairDistance::Cosine;
-    auto sn = uninit<double>(b);
-    if (!cosine) row_sq_norms(x, b, d, sn.get(), num_threads);
+    const auto sn = norms_for(kind, x, b, d, num_threads);
     // key_j = |x_j|^2 - 2 G_aj (or -G_aj for cosine) orders row a as d(a, j) does.
     auto sn_t = uninit<T>(b);
     for (index_t j = 0; j < b; ++j) sn_t[j] = cosine ? T(0) : static_cast<T>(sn[j]);
@@ -248,8 +247,7 @@ double batch_triplet_loss(const T* x, const std::int32_t* cls, index_t b, index_
         return detail::batch_hard_triplet(x, cls, b, d, gram, prm, grad_scale,
                                           want_grad ? grad : nullptr, num_threads);
     const PairDistance kind = prm.distance;
-    auto sn = detail::uninit<double>(b);
-    if (kind != PairDistance::Cosine) detail::row_sq_norms(x, b, d, sn.get(), num_threads);
+    const auto sn = detail::norms_for(kind, x, b, d, num_threads);
     auto totals = std::unique_ptr<detail::TripletRowTotals[]>(
         new detail::TripletRowTotals[static_cast<std::size_t>(b)]);
     const bool parallel = num_threads > 1 && b * b >= kParallelThreshold;
@@ -291,12 +289,7 @@ double batch_triplet_loss(const T* x, const std::int32_t* cls, index_t b, index_
     const double value = den > 0.0 ? sum / den : 0.0;
     if (!want_grad) return value;
     const double s = den > 0.0 ? grad_scale / den : 0.0;
-    detail::symmetrize_pairs(gram, cls, b, true, s, s, num_threads);
-    if (kind == PairDistance::Cosine) {
-        for (index_t i = 0; i < b; ++i) alpha[i] = 0.0;
-    } else {
-        detail::pair_row_sums(gram, b, alpha, num_threads);
-    }
+    detail::finish_pair_coefficients(kind, gram, cls, b, true, s, s, alpha, num_threads);
     return value;
 }
 

@@ -123,8 +123,7 @@ double batch_contrastive_loss(const T* x, const std::int32_t* cls, index_t b, in
                               T* gram, const ContrastiveParams& prm, bool want_grad,
                               double grad_scale, double* alpha, int num_threads) {
     const PairDistance kind = prm.distance;
-    auto sn = detail::uninit<double>(b);
-    if (kind != PairDistance::Cosine) detail::row_sq_norms(x, b, d, sn.get(), num_threads);
+    const auto sn = detail::norms_for(kind, x, b, d, num_threads);
     auto totals = std::unique_ptr<detail::ContrastiveTotals[]>(
         new detail::ContrastiveTotals[static_cast<std::size_t>(b)]);
     const bool parallel = num_threads > 1 && b * b >= kParallelThreshold;
@@ -168,12 +167,7 @@ double batch_contrastive_loss(const T* x, const std::int32_t* cls, index_t b, in
             break;
     }
     if (!want_grad) return value;
-    detail::symmetrize_pairs(gram, cls, b, false, s_same, s_diff, num_threads);
-    if (kind == PairDistance::Cosine) {
-        for (index_t i = 0; i < b; ++i) alpha[i] = 0.0;
-    } else {
-        detail::pair_row_sums(gram, b, alpha, num_threads);
-    }
+    detail::finish_pair_coefficients(kind, gram, cls, b, false, s_same, s_diff, alpha, num_threads);
     return value;
 }
 

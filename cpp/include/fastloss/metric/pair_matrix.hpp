@@ -173,6 +173,29 @@ void pair_row_sums(const T* m, index_t b, double* alpha, int num_threads) {
     }
 }
 
+/// Squared row norms where the distance needs them (not for cosine, whose rows are unit).
+template <class T>
+std::unique_ptr<double[]> norms_for(PairDistance kind, const T* x, index_t b, index_t d,
+                                    int num_threads) {
+    auto sn = uninit<double>(b);
+    if (kind != PairDistance::Cosine) row_sq_norms(x, b, d, sn.get(), num_threads);
+    return sn;
+}
+
+/// Makes the row-wise coefficients in m symmetric (symmetrize_pairs) and fills alpha for
+/// finish_pair_gradient: the row sums for Euclidean and squared distances, 0 for cosine.
+template <class T>
+void finish_pair_coefficients(PairDistance kind, T* m, const std::int32_t* cls, index_t b,
+                              bool add, double s_same, double s_diff, double* alpha,
+                              int num_threads) {
+    symmetrize_pairs(m, cls, b, add, s_same, s_diff, num_threads);
+    if (kind == PairDistance::Cosine) {
+        for (index_t i = 0; i < b; ++i) alpha[i] = 0.0;
+    } else {
+        pair_row_sums(m, b, alpha, num_threads);
+    }
+}
+
 }  // namespace detail
 
 /**
