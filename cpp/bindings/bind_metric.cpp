@@ -9,6 +9,20 @@ namespace {
 template <class T>
 using Opt = std::optional<Array<T>>;
 
+/// The buffer for the gradient of a further input `like`: the caller's (checked) or a new one.
+template <class T>
+Opt<T> extra_grad(bool want, const Opt<T>& given, const Array<T>& like, const char* name) {
+    if (!want) return std::nullopt;
+    Array<T> g = given ? *given : Array<T>(shape_of(like));
+    require_same_shape(like, name, g, "grad_out");
+    return g;
+}
+
+template <class T>
+py::object or_none(const Opt<T>& a) {
+    return a ? py::object(*a) : py::object(py::none());
+}
+
 /// Returns (value, grad_x1, grad_x2); inputs of one shape (the Python layer broadcasts y).
 template <class T>
 py::tuple margin_ranking_loss(const Array<T>& x1, const Array<T>& x2, const Array<T>& y,
@@ -18,11 +32,7 @@ py::tuple margin_ranking_loss(const Array<T>& x1, const Array<T>& x2, const Arra
     require_same_shape(x1, "x1", x2, "x2");
     require_same_shape(x1, "x1", y, "y");
     require_nonempty(x1, "x1");
-    std::optional<Array<T>> g2;
-    if (want_grad) {
-        g2 = grad_out2 ? *grad_out2 : Array<T>(shape_of(x2));
-        require_same_shape(x2, "x2", *g2, "grad_out");
-    }
+    Opt<T> g2 = extra_grad(want_grad, grad_out2, x2, "x2");
     const T *a = x1.data(), *b = x2.data(), *t = y.data();
     T* o2 = g2 ? g2->mutable_data() : nullptr;
     const index_t n = x1.size();
@@ -33,7 +43,7 @@ py::tuple margin_ranking_loss(const Array<T>& x1, const Array<T>& x2, const Arra
                                                                     num_threads);
                                    return Status::Ok;
                                });
-    return py::make_tuple(r[0], r[1], g2 ? py::object(*g2) : py::object(py::none()));
+    return py::make_tuple(r[0], r[1], or_none(g2));
 }
 
 /// Returns (value, grad_anchor, grad_positive, grad_negative); (N, D) inputs.
@@ -50,13 +60,8 @@ py::tuple triplet_margin_loss(const Array<T>& anchor, const Array<T>& positive,
     require_same_shape(anchor, "anchor", negative, "negative");
     if (!(p >= 1.0)) fail("p: expected a norm degree >= 1, got " + std::to_string(p));
     const index_t rows = anchor.shape(0), d = anchor.shape(1);
-    std::optional<Array<T>> gp, gn;
-    if (want_grad) {
-        gp = grad_out_p ? *grad_out_p : Array<T>(shape_of(anchor));
-        gn = grad_out_n ? *grad_out_n : Array<T>(shape_of(anchor));
-        require_same_shape(anchor, "anchor", *gp, "grad_out");
-        require_same_shape(anchor, "anchor", *gn, "grad_out");
-    }
+    Opt<T> gp = extra_grad(want_grad, grad_out_p, anchor, "anchor");
+    Opt<T> gn = extra_grad(want_grad, grad_out_n, anchor, "anchor");
     const TripletParams prm{margin, p, eps, swap};
     const T *a = anchor.data(), *ps = positive.data(), *ng = negative.data();
     T* op = gp ? gp->mutable_data() : nullptr;
@@ -68,8 +73,7 @@ py::tuple triplet_margin_loss(const Array<T>& anchor, const Array<T>& positive,
                                                                     op, on, num_threads);
                                    return Status::Ok;
                                });
-    auto maybe = [](const auto& g) { return g ? py::object(*g) : py::object(py::none()); };
-    return py::make_tuple(r[0], r[1], maybe(gp), maybe(gn));
+    return py::make_tuple(r[0], r[1], or_none(gp), or_none(gn));
 }
 
 /// Returns (value, grad_x1, grad_x2); (N, D) pairs, y (N,) with y != 0 for a similar pair.
@@ -91,11 +95,7 @@ py::tuple contrastive_loss(const Array<T>& x1, const Array<T>& x2, const Array<T
         {{"euclidean", PairDistance::Euclidean}, {"squared", PairDistance::Squared}});
     prm.squared_hinge = parse_choice<bool>("hinge", hinge, {{"squared", true}, {"linear", false}});
     const index_t rows = x1.shape(0), d = x1.shape(1);
-    std::optional<Array<T>> g2;
-    if (want_grad) {
-        g2 = grad_out2 ? *grad_out2 : Array<T>(shape_of(x2));
-        require_same_shape(x2, "x2", *g2, "grad_out");
-    }
+    Opt<T> g2 = extra_grad(want_grad, grad_out2, x2, "x2");
     const T *a = x1.data(), *b = x2.data(), *t = y.data();
     T* o2 = g2 ? g2->mutable_data() : nullptr;
     py::tuple r = call_loss<T>(parse_reduction(reduction), {rows}, shape_of(x1),
@@ -105,7 +105,7 @@ py::tuple contrastive_loss(const Array<T>& x1, const Array<T>& x2, const Array<T
                                                                  num_threads);
                                    return Status::Ok;
                                });
-    return py::make_tuple(r[0], r[1], g2 ? py::object(*g2) : py::object(py::none()));
+    return py::make_tuple(r[0], r[1], or_none(g2));
 }
 
 /// Returns (value, grad_anchor, grad_positive, grad_negative); (N, D) triplets.
@@ -121,13 +121,8 @@ py::tuple angular_loss(const Array<T>& anchor, const Array<T>& positive, const A
     require_same_shape(anchor, "anchor", negative, "negative");
     const bool npair = parse_choice<bool>("form", form, {{"npair", true}, {"hinge", false}});
     const index_t rows = anchor.shape(0), d = anchor.shape(1);
-    std::optional<Array<T>> gp, gn;
-    if (want_grad) {
-        gp = grad_out_p ? *grad_out_p : Array<T>(shape_of(anchor));
-        gn = grad_out_n ? *grad_out_n : Array<T>(shape_of(anchor));
-        require_same_shape(anchor, "anchor", *gp, "grad_out");
-        require_same_shape(anchor, "anchor", *gn, "grad_out");
-    }
+    Opt<T> gp = extra_grad(want_grad, grad_out_p, anchor, "anchor");
+    Opt<T> gn = extra_grad(want_grad, grad_out_n, anchor, "anchor");
     const T *a = anchor.data(), *ps = positive.data(), *ng = negative.data();
     T* op = gp ? gp->mutable_data() : nullptr;
     T* on = gn ? gn->mutable_data() : nullptr;
@@ -138,8 +133,7 @@ py::tuple angular_loss(const Array<T>& anchor, const Array<T>& positive, const A
                                                              out, op, on, num_threads);
                                    return Status::Ok;
                                });
-    auto maybe = [](const auto& g) { return g ? py::object(*g) : py::object(py::none()); };
-    return py::make_tuple(r[0], r[1], maybe(gp), maybe(gn));
+    return py::make_tuple(r[0], r[1], or_none(gp), or_none(gn));
 }
 
 template <class T>

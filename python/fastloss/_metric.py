@@ -21,6 +21,27 @@ from ._validation import (
 ArrayLike = Any
 
 
+def _rows_of(name, first, *others):
+    """(N, D) views of (D,) or (N, D) inputs of one shape, and the per-item shape."""
+    if first.ndim not in (1, 2) or first.size == 0:
+        msg = f"{name}: expected a non-empty (D,) or (N, D) array, got shape {first.shape}"
+        raise ValueError(msg)
+    rows = first.reshape(1, -1) if first.ndim == 1 else first
+    items = () if first.ndim == 1 else (first.shape[0],)
+    return rows, tuple(o.reshape(rows.shape) for o in others), items
+
+
+def _flat_or_none(buf, shape):
+    return None if buf is None else buf.reshape(shape)
+
+
+def _grads(want_grad, bufs, computed, shape):
+    """The gradients returned: the caller's buffers where given, else the kernel's arrays."""
+    if not want_grad:
+        return None
+    return tuple(buf if buf is not None else g.reshape(shape) for buf, g in zip(bufs, computed))
+
+
 # ---- margin ranking --------------------------------------------------------------------------
 
 def _margin_ranking(x1, x2, y, margin, reduction, grad_output, num_threads, want_grad,
@@ -44,13 +65,10 @@ def _margin_ranking(x1, x2, y, margin, reduction, grad_output, num_threads, want
     g1, g2 = check_grad_outs(grad_out, dtype, (a.shape, a.shape), (a, b, t))
     flat = (a.reshape(-1), b.reshape(-1), t.reshape(-1))
     value, d1, d2 = _core.margin_ranking_loss(
-        *flat, m, reduction, want_grad, scale, None if per_item is None else per_item.reshape(-1),
-        None if g1 is None else g1.reshape(-1), None if g2 is None else g2.reshape(-1),
+        *flat, m, reduction, want_grad, scale, _flat_or_none(per_item, -1),
+        _flat_or_none(g1, -1), _flat_or_none(g2, -1),
         resolve_threads(num_threads))
-    grads = None
-    if want_grad:
-        grads = (g1 if g1 is not None else d1.reshape(a.shape),
-                 g2 if g2 is not None else d2.reshape(a.shape))
+    grads = _grads(want_grad, (g1, g2), (d1, d2), a.shape)
     return finish(value, dtype, a.shape), grads
 
 
@@ -116,24 +134,17 @@ def _triplet(anchor, positive, negative, margin, p, eps, swap, reduction, grad_o
     norm = check_number(p, "p", minimum=1.0)
     e = check_number(eps, "eps", minimum=0.0)
     (a, ps, ng), dtype = as_float_arrays(anchor=anchor, positive=positive, negative=negative)
-    if a.ndim not in (1, 2) or a.size == 0:
-        msg = f"anchor: expected a non-empty (D,) or (N, D) array, got shape {a.shape}"
-        raise ValueError(msg)
     check_same_shape(a, "anchor", ps, "positive")
     check_same_shape(a, "anchor", ng, "negative")
-    rows = a.reshape(1, -1) if a.ndim == 1 else a
-    items = () if a.ndim == 1 else (a.shape[0],)
+    rows, (rp, rn), items = _rows_of("anchor", a, ps, ng)
     scale, per_item = grad_output_args(grad_output, dtype, items, reduction)
     bufs = check_grad_outs(grad_out, dtype, (a.shape,) * 3, (a, ps, ng))
     value, ga, gp, gn = _core.triplet_margin_loss(
-        rows, ps.reshape(rows.shape), ng.reshape(rows.shape), m, norm, e, bool(swap), reduction,
-        want_grad, scale, None if per_item is None else per_item.reshape(-1),
-        *(None if g is None else g.reshape(rows.shape) for g in bufs),
+        rows, rp, rn, m, norm, e, bool(swap), reduction,
+        want_grad, scale, _flat_or_none(per_item, -1),
+        *(_flat_or_none(g, rows.shape) for g in bufs),
         resolve_threads(num_threads))
-    grads = None
-    if want_grad:
-        grads = tuple(buf if buf is not None else g.reshape(a.shape)
-                      for buf, g in zip(bufs, (ga, gp, gn)))
+    grads = _grads(want_grad, bufs, (ga, gp, gn), a.shape)
     return finish(value, dtype, items), grads
 
 
@@ -211,16 +222,6 @@ def triplet_margin_loss_value_and_grad(anchor: ArrayLike, positive: ArrayLike,
 
 # ---- contrastive and angular (explicit pairs and triplets) -----------------------------------
 
-def _rows_of(name, first, *others):
-    """(N, D) views of (D,) or (N, D) inputs of one shape, and the per-item shape."""
-    if first.ndim not in (1, 2) or first.size == 0:
-        msg = f"{name}: expected a non-empty (D,) or (N, D) array, got shape {first.shape}"
-        raise ValueError(msg)
-    rows = first.reshape(1, -1) if first.ndim == 1 else first
-    items = () if first.ndim == 1 else (first.shape[0],)
-    return rows, tuple(o.reshape(rows.shape) for o in others), items
-
-
 def _contrastive(x1, x2, y, margin, pos_margin, distance, hinge, reduction, grad_output,
                  num_threads, want_grad, grad_out=None):
     check_reduction(reduction)
@@ -241,13 +242,9 @@ def _contrastive(x1, x2, y, margin, pos_margin, distance, hinge, reduction, grad
     g1, g2 = check_grad_outs(grad_out, dtype, (a.shape, a.shape), (a, b, t))
     value, d1, d2 = _core.contrastive_loss(
         rows, rows2, t, pm, m, distance, hinge, reduction, want_grad, scale,
-        None if per_item is None else per_item.reshape(-1),
-        None if g1 is None else g1.reshape(rows.shape),
-        None if g2 is None else g2.reshape(rows.shape), resolve_threads(num_threads))
-    grads = None
-    if want_grad:
-        grads = (g1 if g1 is not None else d1.reshape(a.shape),
-                 g2 if g2 is not None else d2.reshape(a.shape))
+        _flat_or_none(per_item, -1),
+        _flat_or_none(g1, rows.shape), _flat_or_none(g2, rows.shape), resolve_threads(num_threads))
+    grads = _grads(want_grad, (g1, g2), (d1, d2), a.shape)
     return finish(value, dtype, items), grads
 
 
@@ -334,13 +331,10 @@ def _angular(anchor, positive, negative, alpha, form, reduction, grad_output, nu
     bufs = check_grad_outs(grad_out, dtype, (a.shape,) * 3, (a, ps, ng))
     value, ga, gp, gn = _core.angular_loss(
         rows, rp, rn, deg, form, reduction, want_grad, scale,
-        None if per_item is None else per_item.reshape(-1),
-        *(None if g is None else g.reshape(rows.shape) for g in bufs),
+        _flat_or_none(per_item, -1),
+        *(_flat_or_none(g, rows.shape) for g in bufs),
         resolve_threads(num_threads))
-    grads = None
-    if want_grad:
-        grads = tuple(buf if buf is not None else g.reshape(a.shape)
-                      for buf, g in zip(bufs, (ga, gp, gn)))
+    grads = _grads(want_grad, bufs, (ga, gp, gn), a.shape)
     return finish(value, dtype, items), grads
 
 

@@ -40,14 +40,20 @@ _BATCH_GRAD = """
     shape and dtype, receives it in place. Returns ``(loss, grad)``."""
 
 
-class _Batch:
-    """Checked embeddings, class ids 0..C-1 (int32), and the points the Gram matrix is of
-    (unit rows for cosine, with their inverse norms)."""
+def _check_choice(value, name, options):
+    if value not in options:
+        msg = f"{name}: expected one of {options}, got {value!r}"
+        raise ValueError(msg)
 
-    def __init__(self, embeddings, labels, distance, num_threads):
-        if distance not in DISTANCES:
-            msg = f"distance: expected one of {DISTANCES}, got {distance!r}"
-            raise ValueError(msg)
+
+class _Batch:
+    """Checked embeddings, class ids 0..C-1 (int32), the points the Gram matrix is of (unit
+    rows for cosine, with their inverse norms), the gradient's scale and buffer, and the Gram
+    matrix itself."""
+
+    def __init__(self, embeddings, labels, distance, num_threads, grad_output, grad_out,
+                 want_grad):
+        _check_choice(distance, "distance", DISTANCES)
         (x,), self.dtype = as_float_arrays(embeddings=embeddings)
         if x.ndim != 2 or x.size == 0:
             msg = f"embeddings: expected a non-empty (B, D) array, got shape {x.shape}"
@@ -68,19 +74,15 @@ class _Batch:
         self.points = x
         if distance == "cosine":
             self.points, self.inv_norm = _core.normalize_rows(x, self.threads)
-
-    def gram(self) -> np.ndarray:
+        self.scale = _scale(grad_output)
+        self.buf = check_grad_out(grad_out, self.dtype, x.shape, (x,)) if want_grad else None
         # A contiguous transpose makes this a GEMM: OpenBLAS's SYRK (which NumPy picks for
         # p @ p.T) is 2-3x slower on 2 cores here.
-        p = self.points
-        return np.matmul(p, np.ascontiguousarray(p.T))
+        self.gram = np.matmul(self.points, np.ascontiguousarray(self.points.T))
 
-    def grad_out(self, grad_out):
-        return check_grad_out(grad_out, self.dtype, self.x.shape, (self.x,))
-
-    def gradient_from_pairs(self, m, alpha, grad_out):
-        """d loss / d x from the pair coefficients M (in the Gram matrix's memory)."""
-        g = np.matmul(m, self.points, out=grad_out)
+    def gradient_from_pairs(self, alpha):
+        """d loss / d x from the pair coefficients M the kernel left in the Gram matrix."""
+        g = np.matmul(self.gram, self.points, out=self.buf)
         _core.finish_pair_gradient(self.points, alpha, self.inv_norm, True, g, self.threads)
         return g
 
@@ -100,25 +102,18 @@ def _scale(grad_output) -> float:
 def _batch_triplet(embeddings, labels, mining, margin, distance, average, grad_output,
                    num_threads, want_grad, grad_out=None):
     m = check_number(margin, "margin")
-    if mining not in ("all", "hard", "semihard"):
-        msg = f"mining: expected 'all', 'hard' or 'semihard', got {mining!r}"
-        raise ValueError(msg)
-    if average not in ("nonzero", "all"):
-        msg = f"average: expected 'nonzero' or 'all', got {average!r}"
-        raise ValueError(msg)
-    batch = _Batch(embeddings, labels, distance, num_threads)
-    scale = _scale(grad_output)
-    buf = batch.grad_out(grad_out) if want_grad else None
-    gram = batch.gram()
+    _check_choice(mining, "mining", ("all", "hard", "semihard"))
+    _check_choice(average, "average", ("nonzero", "all"))
+    batch = _Batch(embeddings, labels, distance, num_threads, grad_output, grad_out, want_grad)
+    hard = mining == "hard"
     value, grad, alpha = _core.batch_triplet_loss(
-        batch.points, batch.ids, gram, m, distance, mining, average, want_grad, scale,
-        buf if mining == "hard" else None, batch.threads)
-    if want_grad and mining == "hard":
-        if batch.inv_norm is not None:
-            _core.finish_pair_gradient(batch.points, None, batch.inv_norm, False, grad,
-                                       batch.threads)
-    elif want_grad:
-        grad = batch.gradient_from_pairs(gram, alpha, buf)
+        batch.points, batch.ids, batch.gram, m, distance, mining, average, want_grad,
+        batch.scale, batch.buf if hard else None, batch.threads)
+    if want_grad and hard and batch.inv_norm is not None:  # through the normalisation
+        _core.finish_pair_gradient(batch.points, None, batch.inv_norm, False, grad,
+                                   batch.threads)
+    elif want_grad and not hard:
+        grad = batch.gradient_from_pairs(alpha)
     return finish(value, batch.dtype), grad
 
 
@@ -198,16 +193,12 @@ def _batch_contrastive(embeddings, labels, margin, pos_margin, distance, hinge, 
                        grad_output, num_threads, want_grad, grad_out=None):
     m = check_number(margin, "margin")
     pm = check_number(pos_margin, "pos_margin")
-    if average not in ("all", "nonzero", "nonzero_split"):
-        msg = f"average: expected 'all', 'nonzero' or 'nonzero_split', got {average!r}"
-        raise ValueError(msg)
-    batch = _Batch(embeddings, labels, distance, num_threads)
-    scale = _scale(grad_output)
-    buf = batch.grad_out(grad_out) if want_grad else None
-    gram = batch.gram()
-    value, alpha = _core.batch_contrastive_loss(batch.points, batch.ids, gram, pm, m, distance,
-                                                hinge, average, want_grad, scale, batch.threads)
-    grad = batch.gradient_from_pairs(gram, alpha, buf) if want_grad else None
+    _check_choice(average, "average", ("all", "nonzero", "nonzero_split"))
+    batch = _Batch(embeddings, labels, distance, num_threads, grad_output, grad_out, want_grad)
+    value, alpha = _core.batch_contrastive_loss(batch.points, batch.ids, batch.gram, pm, m,
+                                                distance, hinge, average, want_grad,
+                                                batch.scale, batch.threads)
+    grad = batch.gradient_from_pairs(alpha) if want_grad else None
     return finish(value, batch.dtype), grad
 
 
@@ -287,13 +278,11 @@ def _batch_angular(embeddings, labels, alpha, grad_output, num_threads, want_gra
     if not 0.0 < deg < 90.0:
         msg = f"alpha: expected an angle in degrees in (0, 90), got {alpha}"
         raise ValueError(msg)
-    batch = _Batch(embeddings, labels, "euclidean", num_threads)
-    scale = _scale(grad_output)
-    buf = batch.grad_out(grad_out) if want_grad else None
-    gram = batch.gram()
-    value = _core.batch_angular_loss(batch.ids, batch.n_classes, gram, deg, want_grad, scale,
-                                     batch.threads)
-    grad = batch.gradient_from_pairs(gram, None, buf) if want_grad else None
+    batch = _Batch(embeddings, labels, "euclidean", num_threads, grad_output, grad_out,
+                   want_grad)
+    value = _core.batch_angular_loss(batch.ids, batch.n_classes, batch.gram, deg, want_grad,
+                                     batch.scale, batch.threads)
+    grad = batch.gradient_from_pairs(None) if want_grad else None
     return finish(value, batch.dtype), grad
 
 
