@@ -72,13 +72,17 @@ def test_batch_contrastive_matches_reference(b, distance, hinge, average, dtype,
     assert_close(grad, wgrad, dtype)
 
 
+ANGULAR_FORMS = [dict(form="npair"), dict(form="hinge"), dict(form="hinge", average="all")]
+
+
 @pytest.mark.parametrize("b", SIZES)
 @pytest.mark.parametrize("alpha", [30.0, 45.0])
-def test_batch_angular_matches_reference(b, alpha, dtype, rng):
+@pytest.mark.parametrize("form", ANGULAR_FORMS, ids=["npair", "hinge", "hinge-all"])
+def test_batch_angular_matches_reference(b, alpha, form, dtype, rng):
     x, y = _batch(b, dtype, rng)
     x *= dtype(0.5)
-    value, grad = fastloss.batch_angular_loss_value_and_grad(x, y, alpha=alpha)
-    want, wgrad = ref.batch_angular_loss_value_and_grad(x, y, alpha=alpha)
+    value, grad = fastloss.batch_angular_loss_value_and_grad(x, y, alpha=alpha, **form)
+    want, wgrad = ref.batch_angular_loss_value_and_grad(x, y, alpha=alpha, **form)
     assert value.dtype == grad.dtype == dtype
     assert_close(value, want, dtype)
     assert_close(grad, wgrad, dtype)
@@ -104,10 +108,23 @@ def test_batch_contrastive_gradient_matches_finite_differences(distance, average
     check_grad(lambda z: fastloss.batch_contrastive_loss(z, y, **kw), grad, x)
 
 
-def test_batch_angular_gradient_matches_finite_differences(rng):
+@pytest.mark.parametrize("form", ANGULAR_FORMS, ids=["npair", "hinge", "hinge-all"])
+def test_batch_angular_gradient_matches_finite_differences(form, rng):
     x, y = _batch(11, np.float64, rng, d=3, classes=3)
-    _, grad = fastloss.batch_angular_loss_value_and_grad(x, y, alpha=40.0)
-    check_grad(lambda z: fastloss.batch_angular_loss(z, y, alpha=40.0), grad, x)
+    _, grad = fastloss.batch_angular_loss_value_and_grad(x, y, alpha=40.0, **form)
+    check_grad(lambda z: fastloss.batch_angular_loss(z, y, alpha=40.0, **form), grad, x)
+
+
+def test_batch_angular_hinge_equals_the_explicit_form(rng):
+    # labels (0, 0, 1): triplets (a, p, n) and (p, a, n), whose hinge is symmetric in a and p
+    a, p, n = (v + 0.1 * rng.normal(size=4) for v in np.array([[1.0, 0, 0, 0],
+                                                              [-1.0, 0, 0, 0],
+                                                              [0, 0.5, 0, 0]]))
+    explicit = fastloss.angular_loss(a, p, n, alpha=50.0, form="hinge")
+    assert explicit > 0
+    batch = fastloss.batch_angular_loss(np.stack([a, p, n]), [0, 0, 1], alpha=50.0,
+                                        form="hinge")
+    np.testing.assert_allclose(batch, explicit, rtol=1e-12)
 
 
 # ---- identities and by hand ------------------------------------------------------------------
@@ -339,6 +356,8 @@ def test_results_identical_for_1_2_4_threads(dtype, rng):
              for m in MININGS]
     calls += [lambda t: fastloss.batch_contrastive_loss_value_and_grad(x, y, num_threads=t),
               lambda t: fastloss.batch_angular_loss_value_and_grad(x * dtype(0.3), y,
+                                                                   num_threads=t),
+              lambda t: fastloss.batch_angular_loss_value_and_grad(x, y, form="hinge",
                                                                    num_threads=t)]
     for call in calls:
         results = [call(t) for t in (1, 2, 4)]
@@ -369,6 +388,8 @@ class TestErrors:
             fastloss.batch_contrastive_loss(self.x, [0, 0, 1, 1], average="pml")
         with pytest.raises(ValueError, match=r"alpha: expected an angle in degrees"):
             fastloss.batch_angular_loss(self.x, [0, 0, 1, 1], alpha=0.0)
+        with pytest.raises(ValueError, match=r"form: expected one of \('npair', 'hinge'\)"):
+            fastloss.batch_angular_loss(self.x, [0, 0, 1, 1], form="triplet")
         with pytest.raises(ValueError, match="grad_output: expected a scalar"):
             fastloss.batch_triplet_loss_value_and_grad(self.x, [0, 0, 1, 1],
                                                        grad_output=np.ones(4))

@@ -107,21 +107,36 @@ py::tuple batch_contrastive_loss(const Array<T>& x, const ClassIds& cls, Array<T
     return py::make_tuple(value, pa ? py::object(alpha) : py::object(py::none()));
 }
 
-/// Returns the value; with want_grad gram is overwritten with M (gradient -M x).
+/// Returns (value, alpha or None); with want_grad gram is overwritten with M. The N-pair
+/// form's alpha is None (its gradient is -M x).
 template <class T>
-double batch_angular_loss(const ClassIds& cls, index_t n_classes, Array<T> gram, double alpha,
-                          bool want_grad, double grad_scale, int num_threads) {
+py::tuple batch_angular_loss(const Array<T>& x, const ClassIds& cls, index_t n_classes,
+                             Array<T> gram, double alpha, const std::string& form,
+                             const std::string& average, bool want_grad, double grad_scale,
+                             int num_threads) {
+    require_batch(x, cls, gram);
     require_threads(num_threads);
-    const index_t b = cls.size();
-    require_shape(gram, "gram", {b, b}, "(B, B)");
-    if (!gram.writeable()) fail("gram: expected a writeable array");
+    const index_t b = x.shape(0), d = x.shape(1);
     const std::int32_t* pc = cls.data();
     for (index_t i = 0; i < b; ++i)
         if (pc[i] < 0 || pc[i] >= n_classes) fail("labels: class ids out of range");
+    AngularParams prm;
+    prm.alpha_deg = alpha;
+    prm.npair = parse_choice<bool>("form", form, {{"npair", true}, {"hinge", false}});
+    prm.average_nonzero =
+        parse_choice<bool>("average", average, {{"nonzero", true}, {"all", false}});
+    const bool with_alpha = want_grad && !prm.npair;
+    py::array_t<double> alpha_out = alpha_array(with_alpha, b);
+    const T* px = x.data();
     T* pg = gram.mutable_data();
-    py::gil_scoped_release release;
-    return kernels<T>().batch_angular_loss(pc, n_classes, b, pg, alpha, want_grad, grad_scale,
-                                           num_threads);
+    double* pa = with_alpha ? alpha_out.mutable_data() : nullptr;
+    double value;
+    {
+        py::gil_scoped_release release;
+        value = kernels<T>().batch_angular_loss(px, pc, n_classes, b, d, pg, prm, want_grad,
+                                                grad_scale, pa, num_threads);
+    }
+    return py::make_tuple(value, pa ? py::object(alpha_out) : py::object(py::none()));
 }
 
 /// Returns (rows of x scaled to unit norm, 1 / norms as float64; zero rows give 0).
@@ -172,9 +187,10 @@ void define(py::module_& m) {
           py::arg("gram").noconvert(), py::arg("pos_margin"), py::arg("neg_margin"),
           py::arg("distance"), py::arg("hinge"), py::arg("average"), py::arg("want_grad"),
           py::arg("grad_scale"), py::arg("num_threads"));
-    m.def("batch_angular_loss", &batch_angular_loss<T>, py::arg("labels").noconvert(),
-          py::arg("n_classes"), py::arg("gram").noconvert(), py::arg("alpha"),
-          py::arg("want_grad"), py::arg("grad_scale"), py::arg("num_threads"));
+    m.def("batch_angular_loss", &batch_angular_loss<T>, py::arg("embeddings").noconvert(),
+          py::arg("labels").noconvert(), py::arg("n_classes"), py::arg("gram").noconvert(),
+          py::arg("alpha"), py::arg("form"), py::arg("average"), py::arg("want_grad"),
+          py::arg("grad_scale"), py::arg("num_threads"));
     m.def("normalize_rows", &normalize_rows<T>, py::arg("x").noconvert(),
           py::arg("num_threads"));
     m.def("finish_pair_gradient", &finish_pair_gradient<T>, py::arg("p").noconvert(),

@@ -23,10 +23,10 @@ def available_isas() -> list[str]:
     Instruction sets built in and supported by this CPU, baseline first.
     """
 @typing.overload
-def batch_angular_loss(labels: numpy.typing.NDArray[numpy.int32], n_classes: typing.SupportsInt | typing.SupportsIndex, gram: numpy.typing.NDArray[numpy.float32], alpha: typing.SupportsFloat | typing.SupportsIndex, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, num_threads: typing.SupportsInt | typing.SupportsIndex) -> float:
+def batch_angular_loss(embeddings: numpy.typing.NDArray[numpy.float32], labels: numpy.typing.NDArray[numpy.int32], n_classes: typing.SupportsInt | typing.SupportsIndex, gram: numpy.typing.NDArray[numpy.float32], alpha: typing.SupportsFloat | typing.SupportsIndex, form: str, average: str, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
     ...
 @typing.overload
-def batch_angular_loss(labels: numpy.typing.NDArray[numpy.int32], n_classes: typing.SupportsInt | typing.SupportsIndex, gram: numpy.typing.NDArray[numpy.float64], alpha: typing.SupportsFloat | typing.SupportsIndex, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, num_threads: typing.SupportsInt | typing.SupportsIndex) -> float:
+def batch_angular_loss(embeddings: numpy.typing.NDArray[numpy.float64], labels: numpy.typing.NDArray[numpy.int32], n_classes: typing.SupportsInt | typing.SupportsIndex, gram: numpy.typing.NDArray[numpy.float64], alpha: typing.SupportsFloat | typing.SupportsIndex, form: str, average: str, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
     ...
 @typing.overload
 def batch_contrastive_loss(embeddings: numpy.typing.NDArray[numpy.float32], labels: numpy.typing.NDArray[numpy.int32], gram: numpy.typing.NDArray[numpy.float32], pos_margin: typing.SupportsFloat | typing.SupportsIndex, neg_margin: typing.SupportsFloat | typing.SupportsIndex, distance: str, hinge: str, average: str, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:

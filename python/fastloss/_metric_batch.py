@@ -272,41 +272,54 @@ def batch_contrastive_loss_value_and_grad(embeddings: ArrayLike, labels: ArrayLi
 
 # ---- angular ---------------------------------------------------------------------------------
 
-def _batch_angular(embeddings, labels, alpha, grad_output, num_threads, want_grad,
-                   grad_out=None):
+def _batch_angular(embeddings, labels, alpha, form, average, grad_output, num_threads,
+                   want_grad, grad_out=None):
     deg = check_number(alpha, "alpha")
     if not 0.0 < deg < 90.0:
         msg = f"alpha: expected an angle in degrees in (0, 90), got {alpha}"
         raise ValueError(msg)
+    _check_choice(form, "form", ("npair", "hinge"))
+    _check_choice(average, "average", ("nonzero", "all"))
     batch = _Batch(embeddings, labels, "euclidean", num_threads, grad_output, grad_out,
                    want_grad)
-    value = _core.batch_angular_loss(batch.ids, batch.n_classes, batch.gram, deg, want_grad,
-                                     batch.scale, batch.threads)
-    grad = batch.gradient_from_pairs(None) if want_grad else None
+    value, alpha_coef = _core.batch_angular_loss(batch.x, batch.ids, batch.n_classes,
+                                                 batch.gram, deg, form, average, want_grad,
+                                                 batch.scale, batch.threads)
+    grad = batch.gradient_from_pairs(alpha_coef) if want_grad else None
     return finish(value, batch.dtype), grad
 
 
 @fill_doc(params=_BATCH_PARAMS, notes=_BATCH_NOTES)
 def batch_angular_loss(embeddings: ArrayLike, labels: ArrayLike, *, alpha: float = 40.0,
+                       form: str = "npair", average: str = "nonzero",
                        num_threads: int | None = None) -> Any:
-    """Angular loss, N-pair form, over a labelled batch (Wang et al., ICCV 2017, eq. 9).
+    """Angular loss over a labelled batch (Wang, Zhou, Wen, Liu, Lin, ICCV 2017).
 
     For every ordered positive pair (a, p), a != p, against every embedding n of another
     label, with t = tan(alpha):
 
-    .. math:: \\ell_{ap} = \\log\\Big(1 + \\sum_n \\exp\\big(4 t^2 (x_a + x_p)^\\top x_n
-              - 2 (1 + t^2)\\, x_a^\\top x_p\\big)\\Big),
+    - ``form="npair"`` (eq. 9, pytorch-metric-learning's ``AngularLoss`` without a miner):
 
-    averaged over the pairs (0 if there is none), as pytorch-metric-learning's
-    ``AngularLoss`` does without a miner. Its memory is the Gram matrix plus, while one class
-    is processed, (class size) x B values; pytorch-metric-learning builds a
-    (pairs x B x D) product instead.
+      .. math:: \\ell_{ap} = \\log\\Big(1 + \\sum_n \\exp\\big(4 t^2 (x_a + x_p)^\\top x_n
+                - 2 (1 + t^2)\\, x_a^\\top x_p\\big)\\Big),
+
+      averaged over the pairs;
+    - ``form="hinge"`` (eq. 5): ``max(0, ||x_a - x_p||^2 - 4 t^2 ||x_n - c||^2)`` with
+      c = (x_a + x_p) / 2 for every triplet (a, p, n), averaged over the triplets with positive
+      loss (``average="nonzero"``) or over all of them (``"all"``).
+
+    Nothing to average gives 0. The memory is the Gram matrix plus, while one class is
+    processed, (class size) x B values; pytorch-metric-learning builds a (pairs x B)
+    product instead (tens of GB at B = 4096).
 
     Parameters
     ----------
     <params>
     alpha : float in (0, 90), default 40
         The angle bound, in degrees (pytorch-metric-learning's default).
+    form : {"npair", "hinge"}, default "npair"
+    average : {"nonzero", "all"}, default "nonzero"
+        Only for ``form="hinge"``.
     num_threads : int, optional
         Threads for the native part.
 
@@ -327,12 +340,14 @@ def batch_angular_loss(embeddings: ArrayLike, labels: ArrayLike, *, alpha: float
     >>> round(float(fastloss.batch_angular_loss(x, [0, 0, 1])), 6)  # log(1 + e^-2 (1 + t^2))
     0.032565
     """
-    return _batch_angular(embeddings, labels, alpha, None, num_threads, False)[0]
+    return _batch_angular(embeddings, labels, alpha, form, average, None, num_threads,
+                          False)[0]
 
 
 @fill_doc(grad=_BATCH_GRAD)
 def batch_angular_loss_value_and_grad(embeddings: ArrayLike, labels: ArrayLike, *,
-                                      alpha: float = 40.0, grad_output: Any = None,
+                                      alpha: float = 40.0, form: str = "npair",
+                                      average: str = "nonzero", grad_output: Any = None,
                                       grad_out: np.ndarray | None = None,
                                       num_threads: int | None = None
                                       ) -> tuple[Any, np.ndarray]:
@@ -340,4 +355,5 @@ def batch_angular_loss_value_and_grad(embeddings: ArrayLike, labels: ArrayLike, 
 
     <grad>
     """
-    return _batch_angular(embeddings, labels, alpha, grad_output, num_threads, True, grad_out)
+    return _batch_angular(embeddings, labels, alpha, form, average, grad_output, num_threads,
+                          True, grad_out)

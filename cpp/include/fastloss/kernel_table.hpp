@@ -95,9 +95,9 @@ struct Kernels {
     double (*batch_contrastive_loss)(const T* x, const std::int32_t* cls, index_t b, index_t d,
                                      T* gram, const ContrastiveParams& params, bool want_grad,
                                      double grad_scale, double* alpha, int threads);
-    double (*batch_angular_loss)(const std::int32_t* cls, index_t n_classes, index_t b, T* gram,
-                                 double alpha_deg, bool want_grad, double grad_scale,
-                                 int threads);
+    double (*batch_angular_loss)(const T* x, const std::int32_t* cls, index_t n_classes,
+                                 index_t b, index_t d, T* gram, const AngularParams& params,
+                                 bool want_grad, double grad_scale, double* alpha, int threads);
     void (*normalize_rows)(const T* x, index_t b, index_t d, T* out, double* inv_norm,
                            int threads);
     void (*finish_pair_gradient)(const T* p, const double* alpha, const double* inv_norm,

@@ -174,26 +174,50 @@ def batch_contrastive_loss(embeddings, labels, *, margin=1.0, pos_margin=0.0,
                                                  hinge=hinge, average=average)[0]
 
 
-def batch_angular_loss_value_and_grad(embeddings, labels, *, alpha=40.0, grad_output=None,
-                                      grad_out=None, num_threads=None):
+def _angular_hinge(x, pos, neg, t2, average):
+    """Every triplet's max(0, |a - p|^2 - 4 t^2 |n - c|^2) and its gradient, summed."""
+    g = np.zeros_like(x)
+    total, nonzero, valid = 0.0, 0, 0
+    for a, p in zip(*np.nonzero(pos)):
+        ns = np.flatnonzero(neg[a])
+        c = 0.5 * (x[a] + x[p])
+        v = ((x[a] - x[p]) ** 2).sum() - 4 * t2 * ((x[ns] - c) ** 2).sum(1)
+        act = v > 0
+        total += v[act].sum()
+        nonzero += int(act.sum())
+        valid += len(ns)
+        nc = x[ns[act]] - c
+        g[a] += 2 * act.sum() * (x[a] - x[p]) + 4 * t2 * nc.sum(0)
+        g[p] += -2 * act.sum() * (x[a] - x[p]) + 4 * t2 * nc.sum(0)
+        np.add.at(g, ns[act], -8 * t2 * nc)
+    count = nonzero if average == "nonzero" else valid
+    return total, count, g
+
+
+def batch_angular_loss_value_and_grad(embeddings, labels, *, alpha=40.0, form="npair",
+                                      average="nonzero", grad_output=None, grad_out=None,
+                                      num_threads=None):
     x = f64(embeddings)
     b = len(x)
     pos, neg = _labels(labels, b)
     t2 = np.tan(np.radians(alpha)) ** 2
-    g = np.zeros_like(x)
-    total, pairs = 0.0, 0
-    for a, p in zip(*np.nonzero(pos)):
-        ns = np.flatnonzero(neg[a])
-        f = 4 * t2 * (x[ns] @ (x[a] + x[p])) - 2 * (1 + t2) * (x[a] @ x[p])
-        lse = np.logaddexp.reduce(np.concatenate([[0.0], f]))
-        total += lse
-        pairs += 1
-        pi = np.exp(f - lse)
-        g[a] += 4 * t2 * (pi @ x[ns]) - 2 * (1 + t2) * pi.sum() * x[p]
-        g[p] += 4 * t2 * (pi @ x[ns]) - 2 * (1 + t2) * pi.sum() * x[a]
-        g[ns] += 4 * t2 * pi[:, None] * (x[a] + x[p])[None, :]
-    value = total / pairs if pairs else 0.0
-    scale = (1.0 if grad_output is None else float(grad_output)) / pairs if pairs else 0.0
+    if form == "hinge":
+        total, count, g = _angular_hinge(x, pos, neg, t2, average)
+    else:
+        g = np.zeros_like(x)
+        total, count = 0.0, 0
+        for a, p in zip(*np.nonzero(pos)):
+            ns = np.flatnonzero(neg[a])
+            f = 4 * t2 * (x[ns] @ (x[a] + x[p])) - 2 * (1 + t2) * (x[a] @ x[p])
+            lse = np.logaddexp.reduce(np.concatenate([[0.0], f]))
+            total += lse
+            count += 1
+            pi = np.exp(f - lse)
+            g[a] += 4 * t2 * (pi @ x[ns]) - 2 * (1 + t2) * pi.sum() * x[p]
+            g[p] += 4 * t2 * (pi @ x[ns]) - 2 * (1 + t2) * pi.sum() * x[a]
+            g[ns] += 4 * t2 * pi[:, None] * (x[a] + x[p])[None, :]
+    value = total / count if count else 0.0
+    scale = (1.0 if grad_output is None else float(grad_output)) / count if count else 0.0
     g *= scale
     if grad_out is not None:
         np.copyto(grad_out, g)
@@ -201,5 +225,7 @@ def batch_angular_loss_value_and_grad(embeddings, labels, *, alpha=40.0, grad_ou
     return np.float64(value), g
 
 
-def batch_angular_loss(embeddings, labels, *, alpha=40.0, num_threads=None):
-    return batch_angular_loss_value_and_grad(embeddings, labels, alpha=alpha)[0]
+def batch_angular_loss(embeddings, labels, *, alpha=40.0, form="npair", average="nonzero",
+                       num_threads=None):
+    return batch_angular_loss_value_and_grad(embeddings, labels, alpha=alpha, form=form,
+                                             average=average)[0]

@@ -31,4 +31,10 @@ struct ContrastiveParams {
     PairAverage average = PairAverage::All;
 };
 
+struct AngularParams {
+    double alpha_deg = 40.0;
+    bool npair = true;            ///< N-pair (log-sum-exp) form, else the hinge form
+    bool average_nonzero = true;  ///< hinge form: mean over the triplets with positive loss
+};
+
 }  // namespace fastloss
