@@ -10,6 +10,8 @@
 // distances per anchor exactly, in double, and writes its sparse gradient directly.
 #pragma once
 
+#include <algorithm>
+
 #include "fastloss/metric/pair_matrix.hpp"
 
 FASTLOSS_BEGIN_ISA_NAMESPACE
@@ -35,19 +37,19 @@ FASTLOSS_NOINLINE index_t argmax_in_class(const T* key, const std::int32_t* cls,
     return first;  // keys that are all NaN or -inf: the first member (its NaN propagates)
 }
 
-/// The non-member of class c with the smallest key above `floor` (first on ties), or -1.
+/// The non-member of class c with the smallest key (first on ties), or -1.
 template <class T>
 FASTLOSS_NOINLINE index_t argmin_outside_class(const T* key, const std::int32_t* cls, index_t b,
-                                               std::int32_t c, T floor) {
+                                               std::int32_t c) {
     const T highest = std::numeric_limits<T>::infinity();
     T best = highest;
 #pragma omp simd reduction(min : best)
     for (index_t j = 0; j < b; ++j) {
-        const T v = (cls[j] != c) & (key[j] > floor) ? key[j] : highest;
+        const T v = cls[j] != c ? key[j] : highest;
         best = v < best ? v : best;
     }
     for (index_t j = 0; j < b; ++j)
-        if (cls[j] != c && key[j] > floor && key[j] == best) return j;
+        if (cls[j] != c && key[j] == best) return j;
     return -1;
 }
 
@@ -109,8 +111,7 @@ double batch_hard_triplet(const T* x, const std::int32_t* cls, index_t b, index_
             for (index_t j = 0; j < b; ++j) key[j] = sn_t[j] - two * g[j];
             HardPick h;
             h.p = argmax_in_class(key.get(), cls, b, cls[a], a);
-            h.n = argmin_outside_class(key.get(), cls, b, cls[a],
-                                       -std::numeric_limits<T>::infinity());
+            h.n = argmin_outside_class(key.get(), cls, b, cls[a]);
             if (h.n < 0 && h.p >= 0) {  // NaN keys: the first non-member
                 for (index_t j = 0; j < b && h.n < 0; ++j)
                     if (cls[j] != cls[a]) h.n = j;
@@ -202,18 +203,54 @@ FASTLOSS_NOINLINE TripletRowTotals all_triplets_row(const T* dist, const T* neg,
     return t;
 }
 
-/// Mining SemiHard, anchor a (see the file comment); w as in all_triplets_row.
+/// Number of the n sorted values t below v (strictly, or with `or_equal` at most v). Written
+/// here rather than std::lower_bound on float*, which the linker would share between the
+/// per-ISA builds (common/parallel.hpp).
+template <class T>
+index_t count_sorted_below(const T* t, index_t n, T v, bool or_equal) {
+    index_t lo = 0, hi = n;
+    while (lo < hi) {
+        const index_t mid = lo + (hi - lo) / 2;
+        const bool below = or_equal ? !(v < t[mid]) : t[mid] < v;
+        if (below)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/// Mining SemiHard, anchor a (see the file comment); w as in all_triplets_row. One pass over
+/// the negatives: the positives' distances sorted as thresholds cut the negatives into
+/// buckets (bucket k: exactly k thresholds below), whose ranges increase with k, so the
+/// closest negative beyond a threshold is the best of the first non-empty bucket above it.
 template <class T>
 TripletRowTotals semihard_row(const T* dist, const std::int32_t* cls, std::int32_t ca,
                               const index_t* pos, index_t n_pos, index_t n_neg, index_t b,
                               double margin, T* w, bool want_w) {
     TripletRowTotals t;
-    if (n_neg == 0) return t;
-    const index_t hardest = argmin_outside_class(dist, cls, b, ca, -std::numeric_limits<T>::infinity());
+    if (n_neg == 0 || n_pos == 0) return t;
+    auto order = uninit<index_t>(n_pos);
+    for (index_t q = 0; q < n_pos; ++q) order[q] = pos[q];
+    std::sort(order.get(), order.get() + n_pos,
+              [dist](index_t x, index_t y) { return dist[x] < dist[y]; });
+    auto thr = uninit<T>(n_pos);
+    for (index_t q = 0; q < n_pos; ++q) thr[q] = dist[order[q]];
+    auto first = uninit<index_t>(n_pos + 2);  // per bucket: its closest negative, then the
+    for (index_t k = 0; k <= n_pos + 1; ++k) first[k] = -1;  // first one at or above it
+    for (index_t j = 0; j < b; ++j) {  // increasing j: ties keep the lowest index
+        if (cls[j] == ca) continue;
+        const index_t k = count_sorted_below(thr.get(), n_pos, dist[j], false);
+        if (first[k] < 0 || dist[j] < dist[first[k]]) first[k] = j;
+    }
+    for (index_t k = n_pos - 1; k >= 0; --k)
+        if (first[k] < 0) first[k] = first[k + 1];
+    const index_t hardest = first[0];
     for (index_t q = 0; q < n_pos; ++q) {
-        const index_t p = pos[q];
+        const index_t p = order[q];
         const double d_ap = dist[p];
-        index_t n = argmin_outside_class(dist, cls, b, ca, dist[p]);
+        // negatives farther than d(a, p): buckets above every threshold <= d(a, p)
+        index_t n = first[count_sorted_below(thr.get(), n_pos, dist[p], true)];
         if (n < 0 || !(static_cast<double>(dist[n]) < d_ap + margin)) n = hardest;
         if (n < 0) n = p;  // NaN distances: propagate through d(a, p) - d(a, p) + margin
         const double v = d_ap - static_cast<double>(dist[n]) + margin;
