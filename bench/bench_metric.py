@@ -8,7 +8,8 @@
    Batch-all and semi-hard, for the record.
 2. Angular loss, N-pair form, value and gradient, B x 256 unit embeddings, 64 classes: time
    and extra peak memory against pytorch-metric-learning's AngularLoss (B = 1024, 2048: at
-   4096 its (pairs x B) products need tens of GB) and fastloss alone at 4096.
+   4096 its (pairs x B) products need tens of GB) and fastloss alone at 4096; the hinge form
+   over every triplet at 4096, for the record.
 Ratios are peer / fastloss (higher is better).
 """
 
@@ -134,6 +135,13 @@ def angular_cases(args, report, have):
         report.add(f"angular N-pair B={b}, value + grad", native, pml_ms, ratio(pml_ms, native),
                    native_mib, pml_mib)
         print(f"  angular B={b} done", flush=True)
+    if args.quick:
+        return
+    ns = _namespace(SETUP.format(b=4096))  # the hinge form over every triplet: no peer has it
+    x, y = ns["x"], ns["y"]
+    hinge = time_call(lambda: fastloss.batch_angular_loss_value_and_grad(x, y, form="hinge"),
+                      repeat=args.repeat).median_ms
+    report.add("angular hinge B=4096, value + grad", hinge, None, None, None, None)
 
 
 def main(argv=None) -> list[Report]:
