@@ -15,6 +15,7 @@ void bind_segmentation(py::module_& m);
 void bind_pointcloud(py::module_& m);
 void bind_metric(py::module_& m);
 void bind_metric_batch(py::module_& m);
+void bind_transport(py::module_& m);
 }  // namespace fastloss::bind
 
 #define FASTLOSS_STRINGIFY2(x) #x
@@ -45,4 +46,5 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
     fastloss::bind::bind_pointcloud(m);
     fastloss::bind::bind_metric(m);
     fastloss::bind::bind_metric_batch(m);
+    fastloss::bind::bind_transport(m);
 }

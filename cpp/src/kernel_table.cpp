@@ -16,6 +16,7 @@ Kernels<T> make_kernels() {
     register_segmentation(k);
     register_pointcloud(k);
     register_metric(k);
+    register_transport(k);
     return k;
 }
 }  // namespace

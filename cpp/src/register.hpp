@@ -18,6 +18,8 @@ template <class T>
 void register_pointcloud(Kernels<T>& k);
 template <class T>
 void register_metric(Kernels<T>& k);
+template <class T>
+void register_transport(Kernels<T>& k);
 
 KernelTable make_kernel_table();
 

@@ -14,6 +14,7 @@
 #include "fastloss/metric/params.hpp"
 #include "fastloss/pointcloud/params.hpp"
 #include "fastloss/segmentation/params.hpp"
+#include "fastloss/transport/params.hpp"
 
 namespace fastloss {
 
@@ -102,6 +103,9 @@ struct Kernels {
                            int threads);
     void (*finish_pair_gradient)(const T* p, const double* alpha, const double* inv_norm,
                                  index_t b, index_t d, bool from_product, T* g, int threads);
+    // transport
+    void (*earth_movers_distance)(const TransportBatch<T>& in, TransportOutput<T>& out,
+                                  int threads);
 };
 
 struct KernelTable {

@@ -1,0 +1,67 @@
+// ISA-neutral inputs and outputs of the exact optimal-transport (EMD) kernels, shared by the
+// kernels and the bindings.
+#pragma once
+
+#include <cstdint>
+
+#include "fastloss/common/types.hpp"
+
+namespace fastloss {
+
+/// Why a transport solve stopped.
+enum class TransportStatus : std::int32_t {
+    Optimal = 0,        ///< every mass moved along shortest paths: plan and duals optimal
+    IterationLimit = 1,  ///< max_iter augmentations ran out: the plan is partial
+    Infeasible = 2       ///< mass left that no finite-cost path can move (infinite costs)
+};
+
+/**
+ * A batch of transport problems. Either points (x: B x n x D, y: B x m x D, ground cost
+ * ||x_i - y_j||^power) or a cost matrix (B x n x m; x and y null). Problem k uses the first
+ * x_len(k) rows and y_len(k) columns, with masses a (B x n) and b (B x m) in double whose valid
+ * prefixes hold the same total (the caller checks and rescales).
+ */
+template <class T>
+struct TransportBatch {
+    const T* x = nullptr;
+    const T* y = nullptr;
+    const T* cost = nullptr;
+    const std::int64_t* x_lengths = nullptr;
+    const std::int64_t* y_lengths = nullptr;
+    const double* a = nullptr;
+    const double* b = nullptr;
+    index_t batch = 0, n = 0, m = 0, d = 0;
+    double power = 1.0;
+
+    index_t x_len(index_t k) const { return x_lengths ? x_lengths[k] : n; }
+    index_t y_len(index_t k) const { return y_lengths ? y_lengths[k] : m; }
+    bool from_points() const { return cost == nullptr; }
+};
+
+/**
+ * Where the solver writes. Every pointer may be null except value and status. The plan of problem
+ * k is a basic solution: at most n + m - 1 entries (rows, cols, masses), sorted by row then
+ * column, count in plan_count[k]; arrays are B x (n + m - 1).
+ */
+template <class T>
+struct TransportOutput {
+    double* value = nullptr;          ///< (B,) transport cost
+    std::int32_t* status = nullptr;   ///< (B,) TransportStatus
+    std::int64_t* iterations = nullptr;  ///< (B,) augmenting paths used
+    double* u = nullptr;              ///< (B, n) dual potentials of the rows
+    double* v = nullptr;              ///< (B, m) dual potentials of the columns
+    std::int64_t* plan_rows = nullptr;
+    std::int64_t* plan_cols = nullptr;
+    double* plan_mass = nullptr;
+    std::int64_t* plan_count = nullptr;
+    // Gradients of sum_k grad_scale[k] * value_k (grad_scale null: 1 for all).
+    const double* grad_scale = nullptr;
+    T* grad_x = nullptr;      ///< (B, n, D) through the plan
+    T* grad_y = nullptr;      ///< (B, m, D)
+    T* grad_cost = nullptr;   ///< (B, n, m): the plan, dense (zeroed by the caller)
+    T* grad_a = nullptr;      ///< (B, n): the centred row duals
+    T* grad_b = nullptr;      ///< (B, m): the centred column duals
+    std::int64_t max_iter = 0;  ///< augmenting paths allowed per problem
+};
+
+}  // namespace fastloss
