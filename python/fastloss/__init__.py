@@ -97,8 +97,17 @@ from ._segmentation import (
     tversky_loss,
     tversky_loss_value_and_grad,
 )
+from ._transport import (
+    EmdResult,
+    emd,
+    emd_from_cost,
+    emd_from_cost_value_and_grad,
+    emd_solve,
+    emd_value_and_grad,
+)
 
 __all__ = [
+    "EmdResult",
     "__version__",
     "angular_loss",
     "angular_loss_value_and_grad",
@@ -122,6 +131,11 @@ __all__ = [
     "discounted_returns_value_and_grad",
     "distillation_kl",
     "distillation_kl_value_and_grad",
+    "emd",
+    "emd_from_cost",
+    "emd_from_cost_value_and_grad",
+    "emd_solve",
+    "emd_value_and_grad",
     "focal_tversky_loss",
     "focal_tversky_loss_value_and_grad",
     "generalized_advantage_estimation",

@@ -85,6 +85,12 @@ from ._segmentation import (
     tversky_loss,
     tversky_loss_value_and_grad,
 )
+from ._transport import (
+    emd,
+    emd_from_cost,
+    emd_from_cost_value_and_grad,
+    emd_value_and_grad,
+)
 
 __all__ = [
     "angular_loss",
@@ -109,6 +115,10 @@ __all__ = [
     "discounted_returns_value_and_grad",
     "distillation_kl",
     "distillation_kl_value_and_grad",
+    "emd",
+    "emd_from_cost",
+    "emd_from_cost_value_and_grad",
+    "emd_value_and_grad",
     "focal_tversky_loss",
     "focal_tversky_loss_value_and_grad",
     "generalized_advantage_estimation",

@@ -1,0 +1,133 @@
+"""Inputs of the exact transport functions: points or a cost matrix, and the two mass vectors,
+checked, batched to the kernel's (B, ...) form and balanced."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._pointcloud_inputs import CloudPair
+from ._validation import as_float_arrays
+
+COSTS = ("euclidean", "sqeuclidean")
+
+# Relative tolerance to which the two totals of mass must agree (then b is rescaled to a's
+# total): float32 weights normalised in float32 carry errors of about 1e-7 relative.
+_BALANCE_RTOL = {4: 1e-6, 8: 1e-9}
+
+
+def ground_power(cost: Any, p: Any) -> float:
+    """The exponent of ||x - y|| in the ground cost."""
+    if cost not in COSTS:
+        msg = f"cost: expected one of {', '.join(repr(c) for c in COSTS)}, got {cost!r}"
+        raise ValueError(msg)
+    if p is None:
+        return 1.0 if cost == "euclidean" else 2.0
+    if cost != "euclidean":
+        msg = "p: give either p (cost ||x - y||^p) or cost='sqeuclidean', not both"
+        raise ValueError(msg)
+    try:
+        power = float(p)
+    except (TypeError, ValueError):
+        msg = f"p: expected a positive number, got {p!r}"
+        raise TypeError(msg) from None
+    if not power > 0 or not np.isfinite(power):
+        msg = f"p: expected a positive finite number, got {p!r}"
+        raise ValueError(msg)
+    return power
+
+
+class TransportProblems:
+    """B problems in the kernel's form: points x (B, n, D), y (B, m, D) or cost (B, n, m);
+    masses a (B, n), b (B, m) in float64, zero on padding, each problem's totals equal.
+    ``batched`` says whether the caller gave a batch axis; ``dtype`` is the data's float dtype."""
+
+    def __init__(self, *, x: Any = None, y: Any = None, cost: Any = None, a: Any = None,
+                 b: Any = None, x_lengths: Any = None, y_lengths: Any = None,
+                 normalize: bool = False) -> None:
+        self.x = self.y = self.cost = None
+        self.x_lengths = self.y_lengths = None
+        if cost is None:
+            pair = CloudPair(x, y, x_lengths, y_lengths)
+            for name, lengths in (("x_lengths", pair.x_lengths), ("y_lengths", pair.y_lengths)):
+                if lengths is not None and np.any(lengths < 1):
+                    msg = f"{name}: expected at least one point per cloud, got {lengths.tolist()}"
+                    raise ValueError(msg)
+            for name, arr in (("x", pair.x), ("y", pair.y)):
+                if arr.shape[1] < 1:
+                    msg = f"{name}: expected at least one point, got shape {arr.shape}"
+                    raise ValueError(msg)
+            self.x, self.y, self.dtype, self.batched = pair.x, pair.y, pair.dtype, pair.batched
+            self.x_lengths, self.y_lengths = pair.x_lengths, pair.y_lengths
+            batch, n, m = pair.x.shape[0], pair.x.shape[1], pair.y.shape[1]
+        else:
+            (c,), self.dtype = as_float_arrays(cost=cost)
+            if c.ndim not in (2, 3):
+                msg = f"cost: expected a matrix (n, m) or a batch (B, n, m), got shape {c.shape}"
+                raise ValueError(msg)
+            self.batched = c.ndim == 3
+            self.cost = c if self.batched else c[None]
+            batch, n, m = self.cost.shape
+            if n < 1 or m < 1:
+                msg = f"cost: expected at least one row and one column, got shape {c.shape}"
+                raise ValueError(msg)
+            if np.isnan(self.cost).any() or (self.cost == -np.inf).any():
+                msg = "cost: expected no NaN or -inf (+inf forbids a pair)"
+                raise ValueError(msg)
+        self.shape = (batch, n, m)
+        self.a_given, self.b_given = a is not None, b is not None
+        self.a = self._masses(a, "a", n, self.x_lengths)
+        self.b = self._masses(b, "b", m, self.y_lengths)
+        self._balance(a, b, normalize)
+
+    def _masses(self, w: Any, name: str, size: int, lengths: np.ndarray | None) -> np.ndarray:
+        batch = self.shape[0]
+        valid = np.ones((batch, size), dtype=bool)
+        if lengths is not None:
+            valid = np.arange(size)[None, :] < lengths[:, None]
+        if w is None:
+            counts = valid.sum(axis=1, keepdims=True)
+            return np.where(valid, 1.0 / counts, 0.0)
+        arr = np.asarray(w)
+        if arr.dtype.kind not in "fiub":
+            msg = f"{name}: expected real masses, got an array of dtype {arr.dtype}"
+            raise TypeError(msg)
+        want = "(B, n)" if name == "a" else "(B, m)"
+        if arr.shape not in ((size,), (batch, size)) or (arr.ndim == 2 and not self.batched):
+            msg = (f"{name}: expected shape ({size},)" + (f" or {want} = ({batch}, {size})"
+                   if self.batched else "") + f", one mass per point, got {arr.shape}")
+            raise ValueError(msg)
+        out = np.array(np.broadcast_to(arr.astype(np.float64), (batch, size)))
+        out[~valid] = 0.0
+        if not np.isfinite(out).all() or (out < 0).any():
+            msg = f"{name}: expected finite non-negative masses"
+            raise ValueError(msg)
+        return out
+
+    def _balance(self, a: Any, b: Any, normalize: bool) -> None:
+        sa, sb = self.a.sum(axis=1), self.b.sum(axis=1)
+        if normalize:
+            if (sa <= 0).any() or (sb <= 0).any():
+                msg = "a, b: normalize=True needs a positive total of mass on each side"
+                raise ValueError(msg)
+            self.a /= sa[:, None]
+            self.b /= sb[:, None]
+            return
+        itemsize = min(np.asarray(w).dtype.itemsize if np.asarray(w).dtype.kind == "f" else 8
+                       for w in (a, b, 0.0) if w is not None)
+        rtol = _BALANCE_RTOL[4 if itemsize <= 4 else 8]
+        off = np.abs(sa - sb) > rtol * np.maximum(sa, sb)
+        if off.any():
+            k = int(np.argmax(off))
+            where = f" in problem {k}" if self.batched else ""
+            msg = (f"a, b: the masses must have equal totals{where}, got {sa[k]!r} and {sb[k]!r}"
+                   " (pass normalize=True to rescale each to 1)")
+            raise ValueError(msg)
+        scale = np.divide(sa, sb, out=np.ones_like(sa), where=sb > 0)
+        self.b *= scale[:, None]
+
+    def unbatch(self, arr: Any) -> Any:
+        if arr is None or self.batched:
+            return arr
+        return arr[0]

@@ -1,0 +1,179 @@
+"""Reference exact optimal transport: successive shortest paths with full dense Dijkstra on
+reduced costs (no warm start, no early exit), in float64 NumPy. Plain and slow on purpose."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._common import f64
+
+
+def _shortest_path_step(C, X, u, v, supply, demand, s, tol):
+    """Dijkstra from row s over the residual graph (row -> any column at reduced cost; column
+    -> rows sending it flow at 0); moves mass to the nearest column with demand left."""
+    n, m = C.shape
+    R = C - u[:, None] - v[None, :]
+    d_row, d_col = np.full(n, np.inf), np.full(m, np.inf)
+    pred_col, pred_row = np.full(m, -1), np.full(n, -1)
+    done_row, done_col = np.zeros(n, bool), np.zeros(m, bool)
+    d_row[s] = 0.0
+    while True:
+        r_open = np.where(done_row, np.inf, d_row)
+        c_open = np.where(done_col, np.inf, d_col)
+        i, j = int(np.argmin(r_open)), int(np.argmin(c_open))
+        if min(r_open[i], c_open[j]) == np.inf:
+            break
+        if r_open[i] <= c_open[j]:
+            done_row[i] = True
+            better = ~done_col & (d_row[i] + R[i] < d_col)
+            d_col[better], pred_col[better] = d_row[i] + R[i][better], i
+        else:
+            done_col[j] = True
+            better = ~done_row & (X[:, j] > 0) & (d_col[j] < d_row)
+            d_row[better], pred_row[better] = d_col[j], j
+    sinks = np.where(demand > tol, d_col, np.inf)
+    t = int(np.argmin(sinks))
+    delta = sinks[t]
+    if delta == np.inf:
+        return False
+    u -= np.minimum(d_row, delta)
+    v += np.minimum(d_col, delta)
+    path, j = [], t
+    while True:
+        i = pred_col[j]
+        path.append((i, j))
+        if i == s:
+            break
+        j = pred_row[i]
+    amount = min(supply[s], demand[t], *(X[i, pred_row[i]] for i, _ in path if i != s))
+    for i, j in path:
+        X[i, j] += amount
+        if i != s:
+            X[i, pred_row[i]] -= amount
+    supply[s] -= amount
+    demand[t] -= amount
+    return True
+
+
+def solve(C, a, b):
+    """(plan X dense, u, v) of min <X, C> over X >= 0, X 1 = a, X^T 1 = b (sum a = sum b)."""
+    C, a, b = f64(C), f64(a), f64(b)
+    n, m = C.shape
+    X = np.zeros((n, m))
+    u, v = np.zeros(n), C.min(axis=0)
+    supply, demand = a.copy(), b * (a.sum() / b.sum() if b.sum() > 0 else 1.0)
+    tol = 1e-13 * max(a.sum(), 1e-300)
+    for s in range(n):
+        while supply[s] > tol:
+            if not _shortest_path_step(C, X, u, v, supply, demand, s, tol):
+                break
+    X[X < 0] = 0.0
+    return X, u, v
+
+
+def _power(cost, p):
+    if p is not None:
+        return float(p)
+    return 1.0 if cost == "euclidean" else 2.0
+
+
+def _problems(x, y, a, b, x_lengths, y_lengths, normalize):
+    """Per problem: (x, y, a, b) sliced to their lengths, and whether a batch was given."""
+    x, y = f64(x), f64(y)
+    batched = x.ndim == 3
+    if not batched:
+        x, y = x[None], y[None]
+    out = []
+    for k in range(x.shape[0]):
+        nk = x.shape[1] if x_lengths is None else int(x_lengths[k])
+        mk = y.shape[1] if y_lengths is None else int(y_lengths[k])
+        ak = np.full(nk, 1.0 / nk) if a is None else np.broadcast_to(
+            f64(a), (x.shape[0], x.shape[1]))[k, :nk]
+        bk = np.full(mk, 1.0 / mk) if b is None else np.broadcast_to(
+            f64(b), (y.shape[0], y.shape[1]))[k, :mk]
+        if normalize:
+            ak, bk = ak / ak.sum(), bk / bk.sum()
+        out.append((x[k, :nk], y[k, :mk], ak, bk))
+    return out, batched
+
+
+def _reduce(values, batched, reduction):
+    values = np.asarray(values)
+    if not batched:
+        return np.float64(values[0])
+    if reduction == "none":
+        return values
+    return np.float64(values.mean() if reduction == "mean" else values.sum())
+
+
+def _scales(grad_output, batch, batched, reduction):
+    g = np.ones(batch) if grad_output is None else np.broadcast_to(f64(grad_output), (batch,))
+    return g / batch if batched and reduction == "mean" else g
+
+
+def _centred(w):
+    return w - w.mean()
+
+
+def emd(x, y, a=None, b=None, *, cost="euclidean", p=None, x_lengths=None, y_lengths=None,
+        reduction="mean", normalize=False, max_iter=None, num_threads=None):
+    return emd_value_and_grad(x, y, a, b, cost=cost, p=p, x_lengths=x_lengths,
+                              y_lengths=y_lengths, reduction=reduction, normalize=normalize)[0]
+
+
+def emd_value_and_grad(x, y, a=None, b=None, *, cost="euclidean", p=None, x_lengths=None,
+                       y_lengths=None, reduction="mean", normalize=False, max_iter=None,
+                       grad_output=None, num_threads=None):
+    power = _power(cost, p)
+    problems, batched = _problems(x, y, a, b, x_lengths, y_lengths, normalize)
+    scales = _scales(grad_output, len(problems), batched, reduction)
+    xs, ys = f64(x), f64(y)
+    gx, gy = np.zeros(xs.shape if batched else (1, *xs.shape)), np.zeros(
+        ys.shape if batched else (1, *ys.shape))
+    ga, gb = np.zeros(gx.shape[:2]), np.zeros(gy.shape[:2])
+    values = []
+    for k, (xk, yk, ak, bk) in enumerate(problems):
+        diff = xk[:, None, :] - yk[None, :, :]
+        d2 = (diff**2).sum(-1)
+        C = d2 ** (power / 2)
+        X, u, v = solve(C, ak, bk)
+        values.append((X * C).sum())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = np.where(d2 > 0, power * d2 ** (power / 2 - 1), 0.0) if power != 2 else 2.0 + 0 * d2
+        w = scales[k] * X * f
+        gx[k, : len(xk)] = (w[:, :, None] * diff).sum(1)
+        gy[k, : len(yk)] = -(w[:, :, None] * diff).sum(0)
+        ga[k, : len(xk)] = scales[k] * _centred(u)
+        gb[k, : len(yk)] = scales[k] * _centred(v)
+    unb = (lambda g: g) if batched else (lambda g: g[0])
+    grad_a = None if a is None else (ga.sum(0) if batched and np.ndim(a) == 1 else unb(ga))
+    grad_b = None if b is None else (gb.sum(0) if batched and np.ndim(b) == 1 else unb(gb))
+    return _reduce(values, batched, reduction), (unb(gx), unb(gy), grad_a, grad_b)
+
+
+def emd_from_cost(cost, a=None, b=None, *, reduction="mean", normalize=False, max_iter=None,
+                  num_threads=None):
+    return emd_from_cost_value_and_grad(cost, a, b, reduction=reduction, normalize=normalize)[0]
+
+
+def emd_from_cost_value_and_grad(cost, a=None, b=None, *, reduction="mean", normalize=False,
+                                 max_iter=None, grad_output=None, num_threads=None):
+    C = f64(cost)
+    batched = C.ndim == 3
+    Cs = C if batched else C[None]
+    batch, n, m = Cs.shape
+    scales = _scales(grad_output, batch, batched, reduction)
+    A = np.full((batch, n), 1.0 / n) if a is None else np.broadcast_to(f64(a), (batch, n))
+    B = np.full((batch, m), 1.0 / m) if b is None else np.broadcast_to(f64(b), (batch, m))
+    values, gc, ga, gb = [], np.zeros(Cs.shape), np.zeros((batch, n)), np.zeros((batch, m))
+    for k in range(batch):
+        ak, bk = A[k], B[k]
+        if normalize:
+            ak, bk = ak / ak.sum(), bk / bk.sum()
+        X, u, v = solve(Cs[k], ak, bk)
+        values.append((X * Cs[k]).sum())
+        gc[k], ga[k], gb[k] = scales[k] * X, scales[k] * _centred(u), scales[k] * _centred(v)
+    unb = (lambda g: g) if batched else (lambda g: g[0])
+    grad_a = None if a is None else (ga.sum(0) if batched and np.ndim(a) == 1 else unb(ga))
+    grad_b = None if b is None else (gb.sum(0) if batched and np.ndim(b) == 1 else unb(gb))
+    return _reduce(values, batched, reduction), (unb(gc), grad_a, grad_b)
