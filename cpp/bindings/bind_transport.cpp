@@ -30,7 +30,7 @@ py::dict earth_movers_distance(const Opt<T>& x, const Opt<T>& y, const Opt<T>& c
                                const Array<double>& a, const Array<double>& b, double power,
                                std::int64_t max_iter, bool want_plan, bool want_duals,
                                bool want_grad, const Array<double>& grad_scale,
-                               int num_threads) {
+                               index_t dense_cost_entries, int num_threads) {
     require_threads(num_threads);
     TransportBatch<T> in;
     if (cost) {
@@ -69,6 +69,7 @@ py::dict earth_movers_distance(const Opt<T>& x, const Opt<T>& y, const Opt<T>& c
     in.a = a.data();
     in.b = b.data();
     in.power = power;
+    in.dense_cost_entries = dense_cost_entries;
 
     const index_t batch = in.batch, plan_len = in.n + in.m - 1;
     Array<double> value({batch});
@@ -136,7 +137,8 @@ void define(py::module_& m) {
           py::arg("x_lengths").noconvert(), py::arg("y_lengths").noconvert(),
           py::arg("a").noconvert(), py::arg("b").noconvert(), py::arg("power"),
           py::arg("max_iter"), py::arg("want_plan"), py::arg("want_duals"), py::arg("want_grad"),
-          py::arg("grad_scale").noconvert(), py::arg("num_threads"));
+          py::arg("grad_scale").noconvert(), py::arg("dense_cost_entries"),
+          py::arg("num_threads"));
 }
 
 }  // namespace

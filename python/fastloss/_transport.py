@@ -19,6 +19,10 @@ ArrayLike = Any
 
 _STATUS = ("optimal", "max_iter_reached", "infeasible")
 
+# Point costs are kept as a dense matrix up to this many entries (256 MiB of float64) and
+# computed row by row beyond it, so the largest problems need O(n + m) memory.
+DENSE_COST_ENTRIES = 1 << 25
+
 
 @dataclass(frozen=True)
 class EmdResult:
@@ -84,7 +88,7 @@ def _grad_scales(grad_output: Any, batch: int, batched: bool, reduction: str) ->
         if g.ndim > 0 and g.shape != (batch,):
             msg = f"grad_output: expected shape ({batch},), one value per problem, got {g.shape}"
             raise ValueError(msg)
-        g = np.array(np.broadcast_to(g, (batch,)))
+        g = np.array(np.broadcast_to(g, (batch,)), order="C")
     if batched and reduction == "mean":
         g = g / batch
     return g
@@ -97,7 +101,7 @@ def _solve(problems: TransportProblems, power: float, max_iter: Any, num_threads
     out = _core.earth_movers_distance(
         problems.x, problems.y, problems.cost, problems.x_lengths, problems.y_lengths,
         problems.a, problems.b, power, _max_iter(max_iter, n, m), want_plan, want_duals,
-        want_grad, np.ones(batch) if grad_scale is None else grad_scale,
+        want_grad, np.ones(batch) if grad_scale is None else grad_scale, DENSE_COST_ENTRIES,
         resolve_threads(num_threads))
     status = out["status"]
     if (status == 2).any():

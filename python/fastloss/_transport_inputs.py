@@ -98,7 +98,7 @@ class TransportProblems:
             msg = (f"{name}: expected shape ({size},)" + (f" or {want} = ({batch}, {size})"
                    if self.batched else "") + f", one mass per point, got {arr.shape}")
             raise ValueError(msg)
-        out = np.array(np.broadcast_to(arr.astype(np.float64), (batch, size)))
+        out = np.array(np.broadcast_to(arr.astype(np.float64), (batch, size)), order="C")
         out[~valid] = 0.0
         if not np.isfinite(out).all() or (out < 0).any():
             msg = f"{name}: expected finite non-negative masses"

@@ -11,10 +11,6 @@ FASTLOSS_BEGIN_ISA_NAMESPACE
 
 namespace emd_detail {
 
-/// Point costs are kept as a dense matrix up to this many entries (256 MiB of doubles), and
-/// computed row by row beyond it (peak memory stays O(n + m) for the largest problems).
-constexpr index_t kDenseCostEntries = index_t{1} << 25;
-
 /// The plan's edges in (row, column) order: a deterministic output whatever path the solver
 /// took, and the order the value is summed in.
 inline std::int64_t sorted_edges(const FlowList& flows, std::int64_t* order) {
@@ -127,7 +123,7 @@ void solve_one(const TransportBatch<T>& in, TransportOutput<T>& out, index_t k, 
     if (in.from_points()) {
         PointCosts<T> costs(in.x + k * in.n * in.d, in.y + k * in.m * in.d, nk, mk, in.d,
                             in.power);
-        if (nk * mk <= kDenseCostEntries) costs.materialize(threads);
+        if (nk * mk <= in.dense_cost_entries) costs.materialize(threads);
         solve_problem(costs, in, out, k, nk, mk);
     } else {
         MatrixCosts<T> costs{in.cost + k * in.n * in.m, nk, mk, in.m};

@@ -32,6 +32,9 @@ struct TransportBatch {
     const double* b = nullptr;
     index_t batch = 0, n = 0, m = 0, d = 0;
     double power = 1.0;
+    /// Point costs are kept as a dense n x m matrix up to this many entries, and computed row
+    /// by row beyond it (peak memory O(n + m) for the largest problems).
+    index_t dense_cost_entries = index_t{1} << 25;
 
     index_t x_len(index_t k) const { return x_lengths ? x_lengths[k] : n; }
     index_t y_len(index_t k) const { return y_lengths ? y_lengths[k] : m; }
