@@ -1,0 +1,163 @@
+"""Side-by-side benchmark of exact optimal transport (issue 5).
+
+    python -m bench.bench_transport [--repeat 3] [--threads N] [--json PATH] [--quick]
+
+Every fastloss time includes all set-up (the cost from the points); peers are timed the way a
+user calls them, and their values are checked against fastloss's first.
+1. Uniform 3-D clouds, n = m = 1000 and 3000, Euclidean cost, float64: against
+   scipy.optimize.linear_sum_assignment + scipy.spatial.distance.cdist and POT ot.emd2 +
+   ot.dist (the issue's target: 1/3 of the faster).
+2. Non-uniform histograms, 500 vs 800 2-D points: against POT ot.emd2 alone (its cost matrix
+   given for free; target 1/2).
+3. A batch of 16 pairs of 1024-point 3-D clouds: against POT looping over the pairs (target 1/4).
+4. n = m = 10,000: time and extra peak memory (target: under 1 GiB), fastloss alone.
+5. Scaling: fastloss from n = 100 to 10,000 (peers up to 3000).
+Ratios are peer / fastloss (higher is better).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import fastloss
+from fastloss.bench._harness import (
+    Report,
+    bench_parser,
+    peak_memory_mib,
+    ratio,
+    start_bench,
+    time_call,
+)
+
+
+def clouds(n, m, d, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.random((n, d)), rng.random((m, d))
+
+
+def scipy_assignment(x, y):
+    from scipy.optimize import linear_sum_assignment
+    from scipy.spatial.distance import cdist
+
+    c = cdist(x, y)
+    r, k = linear_sum_assignment(c)
+    return c[r, k].mean()
+
+
+def pot_points(ot, x, y, a=None, b=None):
+    c = ot.dist(x, y, metric="euclidean")
+    a = np.full(len(x), 1 / len(x)) if a is None else a
+    b = np.full(len(y), 1 / len(y)) if b is None else b
+    return ot.emd2(a, b, c, numItermax=10**8)
+
+
+def timed(fn, repeat):
+    return time_call(fn, repeat=repeat, warmup=1).median_ms
+
+
+def uniform_cases(args, report, have, sizes):
+    for n in sizes:
+        x, y = clouds(n, n, 3)
+        value = fastloss.emd(x, y)
+        native = timed(lambda x=x, y=y: fastloss.emd(x, y), args.repeat)
+        peers = {}
+        if have["scipy"] is not None:
+            np.testing.assert_allclose(scipy_assignment(x, y), value, rtol=1e-10)
+            peers["scipy"] = timed(lambda x=x, y=y: scipy_assignment(x, y), args.repeat)
+        if have["ot"] is not None:
+            np.testing.assert_allclose(pot_points(have["ot"], x, y), value, rtol=1e-10)
+            peers["pot"] = timed(lambda x=x, y=y: pot_points(have["ot"], x, y), args.repeat)
+        best = min(peers.values()) if peers else None
+        report.add(f"uniform 3-D n = m = {n}", native, peers.get("scipy"), peers.get("pot"),
+                   ratio(best, native))
+        print(f"  uniform n={n} done", flush=True)
+
+
+def histogram_case(args, report, have):
+    rng = np.random.default_rng(1)
+    x, y = rng.random((500, 2)), rng.random((800, 2))
+    a, b = rng.random(500), rng.random(800)
+    a, b = a / a.sum(), b / b.sum()
+    value = fastloss.emd(x, y, a, b)
+    native = timed(lambda: fastloss.emd(x, y, a, b), args.repeat)
+    pot_ms = None
+    if have["ot"] is not None:
+        ot = have["ot"]
+        c = ot.dist(x, y, metric="euclidean")
+        np.testing.assert_allclose(ot.emd2(a, b, c, numItermax=10**8), value, rtol=1e-10)
+        pot_ms = timed(lambda: ot.emd2(a, b, c, numItermax=10**8), args.repeat)
+    report.add("histograms 2-D 500 vs 800 (POT: emd2 alone)", native, None, pot_ms,
+               ratio(pot_ms, native))
+    print("  histograms done", flush=True)
+
+
+def batch_case(args, report, have):
+    rng = np.random.default_rng(2)
+    x, y = rng.random((16, 1024, 3)), rng.random((16, 1024, 3))
+    values = fastloss.emd(x, y, reduction="none")
+    native = timed(lambda: fastloss.emd(x, y, reduction="none"), args.repeat)
+    pot_ms = None
+    if have["ot"] is not None:
+        ot = have["ot"]
+
+        def loop():
+            return np.array([pot_points(ot, x[k], y[k]) for k in range(16)])
+
+        np.testing.assert_allclose(loop(), values, rtol=1e-10)
+        pot_ms = timed(loop, max(1, args.repeat // 2))
+    report.add("batch of 16 x 1024-point 3-D pairs (POT: a loop)", native, None, pot_ms,
+               ratio(pot_ms, native))
+    print("  batch done", flush=True)
+
+
+def scaling(args, have, sizes):
+    table = Report("scaling: uniform 3-D clouds, Euclidean cost, float64 (ms)",
+                   ["n = m", "fastloss", "scipy LSA + cdist", "POT emd2 + dist",
+                    "best peer / fastloss", "fastloss peak MiB"])
+    for n in sizes:
+        x, y = clouds(n, n, 3, seed=n)
+        repeat = args.repeat if n <= 3000 else 1
+        native = timed(lambda x=x, y=y: fastloss.emd(x, y), repeat)
+        peers = {}
+        if n <= 3000 and have["scipy"] is not None:
+            peers["scipy"] = timed(lambda x=x, y=y: scipy_assignment(x, y), repeat)
+        if n <= 3000 and have["ot"] is not None:
+            peers["pot"] = timed(lambda x=x, y=y: pot_points(have["ot"], x, y), repeat)
+        mib = None
+        if n >= 3000 and not args.quick:
+            setup = (f"import numpy as np, fastloss\nrng = np.random.default_rng({n})\n"
+                     f"x, y = rng.random(({n}, 3)), rng.random(({n}, 3))")
+            mib = peak_memory_mib(setup, "fastloss.emd(x, y)")
+        best = min(peers.values()) if peers else None
+        table.add(n, native, peers.get("scipy"), peers.get("pot"), ratio(best, native), mib)
+        print(f"  scaling n={n} done", flush=True)
+    return table
+
+
+def main(argv=None) -> list[Report]:
+    parser = bench_parser(__doc__, repeat=3, json_name="transport.json")
+    parser.add_argument("--quick", action="store_true", help="n = 1000 only, no 10k, no memory")
+    args = parser.parse_args(argv)
+    info, have = start_bench(args, ("scipy", "ot"))
+    if have["scipy"] is not None:
+        import scipy.optimize  # noqa: F401  (the submodules the peer functions use)
+        import scipy.spatial.distance  # noqa: F401
+    cases = Report("exact EMD, float64, all set-up included (ms)",
+                   ["case", "fastloss", "scipy LSA + cdist", "POT", "best peer / fastloss"])
+    uniform_cases(args, cases, have, (1000,) if args.quick else (1000, 3000))
+    histogram_case(args, cases, have)
+    if not args.quick:
+        batch_case(args, cases, have)
+    reports = [cases]
+    sizes = (100, 300, 1000) if args.quick else (100, 300, 1000, 3000, 10000)
+    reports.append(scaling(args, have, sizes))
+    for report in reports:
+        print()
+        print(report.markdown())
+    cases.save(args.json, info)
+    reports[1].save(args.json.replace(".json", "_scaling.json"), info)
+    return reports
+
+
+if __name__ == "__main__":
+    main()
