@@ -16,11 +16,14 @@ from fastloss import (
     _regression,
     _rl,
     _segmentation,
+    _transport,
+    _wasserstein_1d,
 )
 
 
 @pytest.mark.parametrize("module", [_regression, _cross_entropy, _focal, _divergence, _rl,
-                                    _segmentation, _pointcloud, _metric, _metric_batch],
+                                    _segmentation, _pointcloud, _metric, _metric_batch,
+                                    _transport, _wasserstein_1d],
                          ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

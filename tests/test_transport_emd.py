@@ -15,6 +15,8 @@ from fastloss import reference as ref
 
 from ._helpers import assert_close, numerical_grad
 
+METHODS = ["shortest_path", "network_simplex"]
+
 
 def problem(rng, n, m, d=2, *, uniform=False, dtype=np.float64):
     x = rng.random((n, d)).astype(dtype)
@@ -72,9 +74,10 @@ def assert_certified(result, C, a, b, rel=1e-12):
 @pytest.mark.parametrize(("n", "m", "d"), [(1, 1, 1), (1, 6, 2), (6, 1, 3), (7, 5, 2),
                                            (12, 19, 3), (30, 30, 5)])
 @pytest.mark.parametrize("p", [1.0, 2.0, 1.5])
-def test_points_match_reference(rng, n, m, d, p):
+@pytest.mark.parametrize("method", METHODS)
+def test_points_match_reference(rng, n, m, d, p, method):
     x, y, a, b = problem(rng, n, m, d)
-    value, grads = fastloss.emd_value_and_grad(x, y, a, b, p=p)
+    value, grads = fastloss.emd_value_and_grad(x, y, a, b, p=p, method=method)
     rvalue, rgrads = ref.emd_value_and_grad(x, y, a, b, p=p)
     assert_close(value, rvalue, np.float64)
     for g, r in zip(grads, rgrads):
@@ -95,7 +98,8 @@ def test_float32_points_match_reference(rng):
 
 
 @pytest.mark.parametrize(("n", "m"), [(1, 1), (2, 3), (4, 4), (5, 3)])
-def test_matches_linear_program(rng, n, m):
+@pytest.mark.parametrize("method", METHODS)
+def test_matches_linear_program(rng, n, m, method):
     linprog = pytest.importorskip("scipy.optimize").linprog
     for _ in range(5):
         x, y, a, b = problem(rng, n, m, 2)
@@ -103,33 +107,36 @@ def test_matches_linear_program(rng, n, m):
         a_eq = np.vstack([np.kron(np.eye(n), np.ones(m)), np.kron(np.ones(n), np.eye(m))])
         lp = linprog(C.ravel(), A_eq=a_eq, b_eq=np.concatenate([a, b]), bounds=(0, None),
                      method="highs")
-        np.testing.assert_allclose(fastloss.emd(x, y, a, b), lp.fun, rtol=1e-10, atol=1e-14)
-        np.testing.assert_allclose(fastloss.emd_from_cost(C, a, b), lp.fun, rtol=1e-10,
-                                   atol=1e-14)
+        np.testing.assert_allclose(fastloss.emd(x, y, a, b, method=method), lp.fun,
+                                   rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(fastloss.emd_from_cost(C, a, b, method=method), lp.fun,
+                                   rtol=1e-10, atol=1e-14)
 
 
 @pytest.mark.parametrize("n", [1, 2, 17, 200])
 @pytest.mark.parametrize("d", [1, 3])
-def test_uniform_matches_linear_sum_assignment(rng, n, d):
+@pytest.mark.parametrize("method", METHODS)
+def test_uniform_matches_linear_sum_assignment(rng, n, d, method):
     lsa = pytest.importorskip("scipy.optimize").linear_sum_assignment
     x, y, _, _ = problem(rng, n, n, d, uniform=True)
     C = cost_matrix(x, y)
     r, c = lsa(C)
-    np.testing.assert_allclose(fastloss.emd(x, y), C[r, c].mean(), rtol=1e-10)
-    result = fastloss.emd_solve(x, y)
+    np.testing.assert_allclose(fastloss.emd(x, y, method=method), C[r, c].mean(), rtol=1e-10)
+    result = fastloss.emd_solve(x, y, method=method)
     assert len(result.rows) == n  # an assignment: a permutation, all masses 1 / n
     np.testing.assert_allclose(result.masses, 1.0 / n, rtol=1e-14)
     assert sorted(result.cols.tolist()) == list(range(n))
 
 
 @pytest.mark.parametrize(("n", "m"), [(3, 8), (25, 25), (60, 41)])
-def test_matches_pot(rng, n, m):
+@pytest.mark.parametrize("method", METHODS)
+def test_matches_pot(rng, n, m, method):
     ot = pytest.importorskip("ot")
     x, y, a, b = problem(rng, n, m, 3)
     C = cost_matrix(x, y)
     expected, log = ot.emd2(a, b, C, log=True, numItermax=10**7)
-    np.testing.assert_allclose(fastloss.emd(x, y, a, b), expected, rtol=1e-10)
-    value, (gc, ga, gb) = fastloss.emd_from_cost_value_and_grad(C, a, b)
+    np.testing.assert_allclose(fastloss.emd(x, y, a, b, method=method), expected, rtol=1e-10)
+    value, (gc, ga, gb) = fastloss.emd_from_cost_value_and_grad(C, a, b, method=method)
     np.testing.assert_allclose(value, expected, rtol=1e-10)
     # non-degenerate random masses: the plan and the centred duals are unique
     np.testing.assert_allclose(gc, ot.emd(a, b, C, numItermax=10**7), atol=1e-12)
@@ -148,11 +155,22 @@ def test_cost_matrix_matches_reference(rng):
         assert_close(g, r, np.float64, rtol=1e-9, atol=1e-11)
 
 
+def test_solvers_agree_on_larger_problems(rng):
+    for uniform in (False, True):
+        x, y, a, b = problem(rng, 300, 300, 2, uniform=uniform)
+        results = [fastloss.emd_solve(x, y, a, b, method=m) for m in METHODS]
+        np.testing.assert_allclose(results[0].value, results[1].value, rtol=1e-12)
+        for r in results:
+            assert_certified(r, cost_matrix(x, y), np.full(300, 1 / 300) if a is None else a,
+                             np.full(300, 1 / 300) if b is None else b)
+
+
 # ---- optimality certificates and identities ---------------------------------------------------
 
 @pytest.mark.parametrize("kind", ["random", "uniform", "integer_costs", "zero_masses",
                                   "duplicates", "all_equal"])
-def test_certificates(rng, kind):
+@pytest.mark.parametrize("method", METHODS)
+def test_certificates(rng, kind, method):
     n, m = 23, 17
     x, y, a, b = problem(rng, n, m, 2)
     if kind == "uniform":
@@ -166,7 +184,7 @@ def test_certificates(rng, kind):
         x[1::2], y[::3] = x[0], x[0]
     if kind == "all_equal":
         x[:], y[:] = 0.5, 0.5
-    result = fastloss.emd_solve(x, y, a, b)
+    result = fastloss.emd_solve(x, y, a, b, method=method)
     assert result.status == "optimal"
     assert_certified(result, cost_matrix(x, y), a, b)
     np.testing.assert_allclose(result.value, ref.emd(x, y, a, b), rtol=1e-12, atol=1e-15)
@@ -177,7 +195,7 @@ def test_certificates_of_a_cost_matrix_with_forbidden_pairs(rng):
     C[0, :3] = np.inf
     C[:4, 5] = np.inf
     a, b = np.full(8, 1 / 8), np.full(6, 1 / 6)
-    result = fastloss.emd_solve(cost_matrix=C, a=a, b=b)
+    result = fastloss.emd_solve(cost_matrix=C, a=a, b=b)  # the shortest paths take them
     assert_certified(result, C, a, b)
     assert np.isfinite(C[result.rows, result.cols]).all()
 
@@ -292,29 +310,37 @@ def test_normalize(rng):
                                fastloss.emd(x, y, a, b), rtol=1e-13)
 
 
-def test_iteration_cap_warns_and_reports(rng):
+@pytest.mark.parametrize("method", METHODS)
+def test_iteration_cap_warns_and_reports(rng, method):
     x, y, _, _ = problem(rng, 40, 40, 2, uniform=True)
-    assert fastloss.emd_solve(x, y).iterations > 1
+    assert fastloss.emd_solve(x, y, method=method).iterations > 1
     with pytest.warns(RuntimeWarning, match="max_iter"):
-        result = fastloss.emd_solve(x, y, max_iter=1)
+        result = fastloss.emd_solve(x, y, max_iter=1, method=method)
     assert result.status == "max_iter_reached"
-    assert result.masses.sum() < 1.0 - 1e-9  # partial
+    if method == "shortest_path":  # a partial plan: not all the mass has moved
+        assert result.masses.sum() < 1.0 - 1e-9
+    else:  # a feasible plan, not yet optimal
+        np.testing.assert_allclose(result.masses.sum(), 1.0, rtol=1e-12)
+        assert result.value > fastloss.emd(x, y) + 1e-12
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert fastloss.emd_solve(x, y).status == "optimal"
+        assert fastloss.emd_solve(x, y, method=method).status == "optimal"
 
 
 def test_infeasible_cost_matrix_is_an_error():
     C = np.array([[np.inf, np.inf], [0.0, 1.0]])
     with pytest.raises(ValueError, match="finite cost"):
         fastloss.emd_from_cost(C, [0.5, 0.5], [0.5, 0.5])
+    with pytest.raises(ValueError, match="finite costs"):
+        fastloss.emd_from_cost(C, [0.5, 0.5], [0.5, 0.5], method="network_simplex")
 
 
-def test_rows_computed_on_demand_agree_with_the_dense_matrix(rng, monkeypatch):
+@pytest.mark.parametrize("method", METHODS)
+def test_rows_computed_on_demand_agree_with_the_dense_matrix(rng, monkeypatch, method):
     x, y, a, b = problem(rng, 50, 37, 3)
-    dense = fastloss.emd_value_and_grad(x, y, a, b, p=1.5)
+    dense = fastloss.emd_value_and_grad(x, y, a, b, p=1.5, method=method)
     monkeypatch.setattr(_transport, "DENSE_COST_ENTRIES", 0)
-    on_demand = fastloss.emd_value_and_grad(x, y, a, b, p=1.5)
+    on_demand = fastloss.emd_value_and_grad(x, y, a, b, p=1.5, method=method)
     assert dense[0] == on_demand[0]
     for g, h in zip(dense[1], on_demand[1]):
         np.testing.assert_array_equal(g, h)
@@ -371,12 +397,13 @@ def test_shared_masses_get_the_summed_gradient(rng):
     np.testing.assert_allclose(ga, ga_each.sum(0), rtol=1e-13)
 
 
-def test_bitwise_identical_across_threads(rng):
+@pytest.mark.parametrize("method", METHODS)
+def test_bitwise_identical_across_threads(rng, method):
     x = rng.random((6, 120, 3))
     y = rng.random((6, 90, 3))
     for args in ((x, y), (x[0], y[0])):
-        base, *others = [fastloss.emd_value_and_grad(*args, reduction="none", num_threads=t)
-                         for t in (1, 2, 4)]
+        base, *others = [fastloss.emd_value_and_grad(*args, reduction="none", method=method,
+                                                     num_threads=t) for t in (1, 2, 4)]
         for run in others:
             np.testing.assert_array_equal(run[0], base[0])
             np.testing.assert_array_equal(run[1][0], base[1][0])
@@ -399,6 +426,7 @@ def test_bitwise_identical_across_threads(rng):
     (dict(x=np.zeros((2, 2)), y=np.zeros((2, 2)), cost="cosine"), ValueError, "cost"),
     (dict(x=np.zeros((2, 2)), y=np.zeros((2, 2)), reduction="max"), ValueError, "reduction"),
     (dict(x=np.zeros((2, 2)), y=np.zeros((2, 2)), max_iter=0), ValueError, "max_iter"),
+    (dict(x=np.zeros((2, 2)), y=np.zeros((2, 2)), method="lp"), ValueError, "method"),
     (dict(x=np.zeros((2, 2, 2)), y=np.zeros((2, 2, 2)), x_lengths=[0, 2]), ValueError,
      "at least one point"),
 ])

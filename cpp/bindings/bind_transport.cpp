@@ -30,7 +30,8 @@ py::dict earth_movers_distance(const Opt<T>& x, const Opt<T>& y, const Opt<T>& c
                                const Array<double>& a, const Array<double>& b, double power,
                                std::int64_t max_iter, bool want_plan, bool want_duals,
                                bool want_grad, const Array<double>& grad_scale,
-                               index_t dense_cost_entries, int num_threads) {
+                               index_t dense_cost_entries, const std::string& method,
+                               int num_threads) {
     require_threads(num_threads);
     TransportBatch<T> in;
     if (cost) {
@@ -70,6 +71,10 @@ py::dict earth_movers_distance(const Opt<T>& x, const Opt<T>& y, const Opt<T>& c
     in.b = b.data();
     in.power = power;
     in.dense_cost_entries = dense_cost_entries;
+    in.method = parse_choice<TransportMethod>("method", method,
+                                              {{"auto", TransportMethod::Auto},
+                                               {"shortest_path", TransportMethod::ShortestPath},
+                                               {"network_simplex", TransportMethod::NetworkSimplex}});
 
     const index_t batch = in.batch, plan_len = in.n + in.m - 1;
     Array<double> value({batch});
@@ -130,15 +135,78 @@ py::dict earth_movers_distance(const Opt<T>& x, const Opt<T>& y, const Opt<T>& c
     return result;
 }
 
+/// Samples (B, n), (B, m), each sorted or read through its sorting permutation; masses (B, n),
+/// (B, m) in double (original order, balanced) or none for uniform.
+template <class T>
+py::dict wasserstein_1d(const Array<T>& u, const Array<T>& v, const Lengths& u_order,
+                        const Lengths& v_order, const std::optional<Array<double>>& u_mass,
+                        const std::optional<Array<double>>& v_mass, double power,
+                        bool want_grad, bool want_mass_grad, const Array<double>& grad_scale,
+                        int num_threads) {
+    require_threads(num_threads);
+    require_ndim(u, "u", 2);
+    require_ndim(v, "v", 2);
+    Line1dBatch<T> in;
+    in.batch = u.shape(0);
+    in.n = u.shape(1);
+    in.m = v.shape(1);
+    if (v.shape(0) != in.batch) fail("v: expected the batch size of u " + shape_str(u) + ", got " + shape_str(v));
+    if (in.batch < 1 || in.n < 1 || in.m < 1) fail("u, v: expected at least one sample each");
+    if (u_order) require_same_shape(u, "u", *u_order, "u_order");
+    if (v_order) require_same_shape(v, "v", *v_order, "v_order");
+    if (u_mass.has_value() != v_mass.has_value()) fail("u_mass, v_mass: expected both or neither");
+    if (u_mass) require_same_shape(u, "u", *u_mass, "u_weights");
+    if (v_mass) require_same_shape(v, "v", *v_mass, "v_weights");
+    require_shape(grad_scale, "grad_scale", {in.batch}, "the batch");
+    if (!(power >= 1.0)) fail("p: expected p >= 1, got " + std::to_string(power));
+    in.u = u.data();
+    in.v = v.data();
+    in.u_order = u_order ? u_order->data() : nullptr;
+    in.v_order = v_order ? v_order->data() : nullptr;
+    in.u_mass = u_mass ? u_mass->data() : nullptr;
+    in.v_mass = v_mass ? v_mass->data() : nullptr;
+    in.power = power;
+    Array<double> value({in.batch});
+    Line1dOutput<T> out;
+    out.value = value.mutable_data();
+    py::dict result;
+    if (want_grad || want_mass_grad) out.grad_scale = grad_scale.data();
+    if (want_grad) {
+        Array<T> gu({in.batch, in.n}), gv({in.batch, in.m});
+        out.grad_u = gu.mutable_data();
+        out.grad_v = gv.mutable_data();
+        result["grad_u"] = gu;
+        result["grad_v"] = gv;
+    }
+    if (want_mass_grad) {
+        Array<T> ga({in.batch, in.n}), gb({in.batch, in.m});
+        out.grad_u_mass = ga.mutable_data();
+        out.grad_v_mass = gb.mutable_data();
+        result["grad_u_weights"] = ga;
+        result["grad_v_weights"] = gb;
+    }
+    {
+        py::gil_scoped_release release;
+        kernels<T>().wasserstein_1d(in, out, num_threads);
+    }
+    result["value"] = value;
+    return result;
+}
+
 template <class T>
 void define(py::module_& m) {
+    m.def("wasserstein_1d", &wasserstein_1d<T>, py::arg("u").noconvert(), py::arg("v").noconvert(),
+          py::arg("u_order").noconvert(), py::arg("v_order").noconvert(),
+          py::arg("u_mass").noconvert(), py::arg("v_mass").noconvert(), py::arg("power"),
+          py::arg("want_grad"), py::arg("want_mass_grad"), py::arg("grad_scale").noconvert(),
+          py::arg("num_threads"));
     m.def("earth_movers_distance", &earth_movers_distance<T>, py::arg("x").noconvert(),
           py::arg("y").noconvert(), py::arg("cost").noconvert(),
           py::arg("x_lengths").noconvert(), py::arg("y_lengths").noconvert(),
           py::arg("a").noconvert(), py::arg("b").noconvert(), py::arg("power"),
           py::arg("max_iter"), py::arg("want_plan"), py::arg("want_duals"), py::arg("want_grad"),
           py::arg("grad_scale").noconvert(), py::arg("dense_cost_entries"),
-          py::arg("num_threads"));
+          py::arg("method"), py::arg("num_threads"));
 }
 
 }  // namespace

@@ -105,6 +105,7 @@ from ._transport import (
     emd_solve,
     emd_value_and_grad,
 )
+from ._wasserstein_1d import wasserstein_1d, wasserstein_1d_value_and_grad
 
 __all__ = [
     "EmdResult",
@@ -182,4 +183,6 @@ __all__ = [
     "triplet_margin_loss_value_and_grad",
     "tversky_loss",
     "tversky_loss_value_and_grad",
+    "wasserstein_1d",
+    "wasserstein_1d_value_and_grad",
 ]

@@ -1,6 +1,6 @@
 """Exact optimal transport (the Earth Mover's Distance): value, sparse plan, duals and
 gradients, from points or from a cost matrix, batched; solved natively by successive shortest
-paths (cpp/include/fastloss/transport/ssp_solver.hpp)."""
+paths or the network simplex (cpp/include/fastloss/transport/)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ class EmdResult:
         on the plan, and ``a @ u + b @ v == value``. Duals are unique only up to
         ``u + t, v - t``; fastloss picks ``a @ u == b @ v``.
     status : str
-        ``"optimal"``, or ``"max_iter_reached"`` (the plan is then partial).
+        ``"optimal"``, or ``"max_iter_reached"`` (the plan is then not optimal).
     iterations : int
         Augmenting paths used.
     shape : (int, int)
@@ -94,15 +94,26 @@ def _grad_scales(grad_output: Any, batch: int, batched: bool, reduction: str) ->
     return g
 
 
-def _solve(problems: TransportProblems, power: float, max_iter: Any, num_threads: Any, *,
-           want_plan: bool = False, want_duals: bool = False, want_grad: bool = False,
+METHODS = ("auto", "shortest_path", "network_simplex")
+
+
+def _solve(problems: TransportProblems, power: float, max_iter: Any, num_threads: Any,
+           method: Any, *, want_plan: bool = False, want_duals: bool = False, want_grad: bool = False,
            grad_scale: np.ndarray | None = None) -> dict:
+    if method not in METHODS:
+        msg = f"method: expected one of {', '.join(repr(k) for k in METHODS)}, got {method!r}"
+        raise ValueError(msg)
+    if problems.cost is not None and np.isinf(problems.cost).any():
+        if method == "network_simplex":
+            msg = "method: the network simplex needs finite costs; use 'shortest_path' or 'auto'"
+            raise ValueError(msg)
+        method = "shortest_path"  # it treats +inf as a missing pair
     batch, n, m = problems.shape
     out = _core.earth_movers_distance(
         problems.x, problems.y, problems.cost, problems.x_lengths, problems.y_lengths,
         problems.a, problems.b, power, _max_iter(max_iter, n, m), want_plan, want_duals,
         want_grad, np.ones(batch) if grad_scale is None else grad_scale, DENSE_COST_ENTRIES,
-        resolve_threads(num_threads))
+        method, resolve_threads(num_threads))
     status = out["status"]
     if (status == 2).any():
         k = int(np.argmax(status == 2))
@@ -112,9 +123,9 @@ def _solve(problems: TransportProblems, power: float, max_iter: Any, num_threads
     if (status == 1).any():
         k = int(np.argmax(status == 1))
         where = f" in problem {k}" if problems.batched else ""
-        warnings.warn(f"emd: max_iter augmenting paths reached{where}; the plan is partial and "
-                      "the value a lower bound of the cost moved so far", RuntimeWarning,
-                      stacklevel=3)
+        warnings.warn(f"emd: max_iter reached{where}; the plan is not optimal (the shortest "
+                      "paths leave it partial, the network simplex feasible but costlier)",
+                      RuntimeWarning, stacklevel=3)
     return out
 
 
@@ -160,28 +171,36 @@ _PARAMS = """
     normalize : bool, default False
         Rescale a and b to total 1 each instead of requiring equal totals.
     max_iter : int, optional
-        Augmenting paths allowed per problem (default 1000 (n + m)); when they run out a
-        RuntimeWarning is issued and the value is that of the partial plan.
+        Augmenting paths or pivots allowed per problem (default 1000 (n + m)); when they run
+        out a RuntimeWarning is issued and the value is that of the plan so far (partial for
+        the shortest paths, feasible but not optimal for the network simplex).
+    method : {"auto", "shortest_path", "network_simplex"}, default "auto"
+        The exact solver: successive shortest paths (Jonker-Volgenant; the fastest for n = m
+        with uniform masses, an assignment problem), the network simplex (general masses), or
+        the first for uniform square problems and the second otherwise. Same value either way.
+        Cost matrices with +inf entries always use the shortest paths.
     num_threads : int, optional
         Threads for this call: one problem per thread; a single problem uses them for its
         cost matrix."""
 
 _NOTES = """
     The exact linear program min sum_ij T_ij c_ij over plans T >= 0 with row sums a and column
-    sums b, solved by successive shortest paths: the primal-dual method of Jonker and
-    Volgenant's assignment algorithm, generalised to masses (Dijkstra on reduced costs from
-    each row with mass left; the potentials it leaves are optimal duals). For n = m and
-    uniform masses it is exactly the shortest-augmenting-path assignment solver. Costs of
-    point inputs are computed row by row (kept as a dense matrix only while it takes at most
-    256 MiB), so memory is O(n + m) for large problems. Each problem is solved by one thread,
-    the same way for any thread count. Values are computed and accumulated in double."""
+    sums b. For n = m with uniform masses (an assignment problem) it is solved by successive
+    shortest paths, the primal-dual method of Jonker and Volgenant's assignment algorithm
+    (Dijkstra on reduced costs; the potentials it leaves are optimal duals); otherwise by the
+    primal network simplex with block pricing, started from the north-west corner plan along
+    a space-filling curve through the points, and kept strongly feasible so that degenerate
+    pivots cannot cycle. Both give a basic plan (a forest) and optimal duals. Costs of point
+    inputs are computed row by row (kept as a dense matrix only while it takes at most 256
+    MiB), so memory is O(n + m) for large problems. Each problem is solved by one thread, the
+    same way for any thread count. Values are computed and accumulated in double."""
 
 
 @fill_doc(params=_PARAMS, notes=_NOTES)
 def emd(x: ArrayLike, y: ArrayLike, a: ArrayLike | None = None, b: ArrayLike | None = None, *,
         cost: str = "euclidean", p: float | None = None, x_lengths: ArrayLike | None = None,
         y_lengths: ArrayLike | None = None, reduction: str = "mean", normalize: bool = False,
-        max_iter: int | None = None, num_threads: int | None = None) -> Any:
+        max_iter: int | None = None, method: str = "auto", num_threads: int | None = None) -> Any:
     """Exact Earth Mover's Distance (optimal transport cost) between two weighted point sets.
 
     Parameters
@@ -206,7 +225,8 @@ def emd(x: ArrayLike, y: ArrayLike, a: ArrayLike | None = None, b: ArrayLike | N
     References
     ----------
     R. Jonker, A. Volgenant, "A shortest augmenting path algorithm for dense and sparse linear
-    assignment problems", Computing 38, 1987. POT ``ot.emd2`` (same value; POT uses a network
+    assignment problems", Computing 38, 1987. W. H. Cunningham, "A network simplex method",
+    Mathematical Programming 11, 1976. POT ``ot.emd2`` (same value; POT runs LEMON's network
     simplex on a given cost matrix).
 
     Examples
@@ -218,7 +238,7 @@ def emd(x: ArrayLike, y: ArrayLike, a: ArrayLike | None = None, b: ArrayLike | N
     check_reduction(reduction)
     problems = TransportProblems(x=x, y=y, a=a, b=b, x_lengths=x_lengths, y_lengths=y_lengths,
                                  normalize=normalize)
-    out = _solve(problems, ground_power(cost, p), max_iter, num_threads)
+    out = _solve(problems, ground_power(cost, p), max_iter, num_threads, method)
     return _reduce(out["value"], problems, reduction)
 
 
@@ -228,7 +248,8 @@ def emd_value_and_grad(x: ArrayLike, y: ArrayLike, a: ArrayLike | None = None,
                        p: float | None = None, x_lengths: ArrayLike | None = None,
                        y_lengths: ArrayLike | None = None, reduction: str = "mean",
                        normalize: bool = False, max_iter: int | None = None,
-                       grad_output: Any = None, num_threads: int | None = None
+                       method: str = "auto", grad_output: Any = None,
+                       num_threads: int | None = None
                        ) -> tuple[Any, tuple[Any, Any, Any, Any]]:
     """:func:`emd` and its gradients, ``(value, (grad_x, grad_y, grad_a, grad_b))``.
 
@@ -250,7 +271,7 @@ def emd_value_and_grad(x: ArrayLike, y: ArrayLike, a: ArrayLike | None = None,
     problems = TransportProblems(x=x, y=y, a=a, b=b, x_lengths=x_lengths, y_lengths=y_lengths,
                                  normalize=normalize)
     scale = _grad_scales(grad_output, problems.shape[0], problems.batched, reduction)
-    out = _solve(problems, ground_power(cost, p), max_iter, num_threads, want_grad=True,
+    out = _solve(problems, ground_power(cost, p), max_iter, num_threads, method, want_grad=True,
                  grad_scale=scale)
     grads = (problems.unbatch(out["grad_x"]), problems.unbatch(out["grad_y"]),
              _weight_grad(out["grad_a"], a, problems), _weight_grad(out["grad_b"], b, problems))
@@ -270,7 +291,11 @@ _COST_PARAMS = """
     normalize : bool, default False
         Rescale a and b to total 1 each instead of requiring equal totals.
     max_iter : int, optional
-        Augmenting paths allowed per problem (default 1000 (n + m)).
+        Augmenting paths or pivots allowed per problem (default 1000 (n + m)).
+    method : {"auto", "shortest_path", "network_simplex"}, default "auto"
+        The exact solver: successive shortest paths (Jonker-Volgenant; the fastest for n = m
+        with uniform masses, an assignment problem), the network simplex (general masses), or
+        the first for uniform square problems and the second otherwise. Same value either way.
     num_threads : int, optional
         Threads for this call (one problem per thread)."""
 
@@ -278,7 +303,8 @@ _COST_PARAMS = """
 @fill_doc(params=_COST_PARAMS, notes=_NOTES)
 def emd_from_cost(cost: ArrayLike, a: ArrayLike | None = None, b: ArrayLike | None = None, *,
                   reduction: str = "mean", normalize: bool = False,
-                  max_iter: int | None = None, num_threads: int | None = None) -> Any:
+                  max_iter: int | None = None, method: str = "auto",
+                  num_threads: int | None = None) -> Any:
     """Exact optimal transport cost for a given cost matrix (POT's ``ot.emd2(a, b, M)``).
 
     Parameters
@@ -301,7 +327,7 @@ def emd_from_cost(cost: ArrayLike, a: ArrayLike | None = None, b: ArrayLike | No
     """
     check_reduction(reduction)
     problems = TransportProblems(cost=cost, a=a, b=b, normalize=normalize)
-    out = _solve(problems, 1.0, max_iter, num_threads)
+    out = _solve(problems, 1.0, max_iter, num_threads, method)
     return _reduce(out["value"], problems, reduction)
 
 
@@ -309,7 +335,8 @@ def emd_from_cost(cost: ArrayLike, a: ArrayLike | None = None, b: ArrayLike | No
 def emd_from_cost_value_and_grad(cost: ArrayLike, a: ArrayLike | None = None,
                                  b: ArrayLike | None = None, *, reduction: str = "mean",
                                  normalize: bool = False, max_iter: int | None = None,
-                                 grad_output: Any = None, num_threads: int | None = None
+                                 method: str = "auto", grad_output: Any = None,
+                                 num_threads: int | None = None
                                  ) -> tuple[Any, tuple[Any, Any, Any]]:
     """:func:`emd_from_cost` and its gradients, ``(value, (grad_cost, grad_a, grad_b))``.
 
@@ -326,7 +353,8 @@ def emd_from_cost_value_and_grad(cost: ArrayLike, a: ArrayLike | None = None,
     check_reduction(reduction)
     problems = TransportProblems(cost=cost, a=a, b=b, normalize=normalize)
     scale = _grad_scales(grad_output, problems.shape[0], problems.batched, reduction)
-    out = _solve(problems, 1.0, max_iter, num_threads, want_grad=True, grad_scale=scale)
+    out = _solve(problems, 1.0, max_iter, num_threads, method, want_grad=True,
+                 grad_scale=scale)
     grads = (problems.unbatch(out["grad_cost"]), _weight_grad(out["grad_a"], a, problems),
              _weight_grad(out["grad_b"], b, problems))
     return _reduce(out["value"], problems, reduction), grads
@@ -337,7 +365,8 @@ def emd_solve(x: ArrayLike | None = None, y: ArrayLike | None = None,
               cost_matrix: ArrayLike | None = None, cost: str = "euclidean",
               p: float | None = None, x_lengths: ArrayLike | None = None,
               y_lengths: ArrayLike | None = None, normalize: bool = False,
-              max_iter: int | None = None, num_threads: int | None = None
+              max_iter: int | None = None, method: str = "auto",
+              num_threads: int | None = None
               ) -> EmdResult | list[EmdResult]:
     """Solves exact transport problems and returns everything: value, plan, duals, status.
 
@@ -367,7 +396,8 @@ def emd_solve(x: ArrayLike | None = None, y: ArrayLike | None = None,
         problems = TransportProblems(x=x, y=y, a=a, b=b, x_lengths=x_lengths,
                                      y_lengths=y_lengths, normalize=normalize)
         power = ground_power(cost, p)
-    out = _solve(problems, power, max_iter, num_threads, want_plan=True, want_duals=True)
+    out = _solve(problems, power, max_iter, num_threads, method, want_plan=True,
+                 want_duals=True)
     batch, n, m = problems.shape
     results = []
     for k in range(batch):

@@ -38,6 +38,56 @@ def ground_power(cost: Any, p: Any) -> float:
     return power
 
 
+def masses(w: Any, name: str, shape: tuple[int, int], batched: bool,
+           lengths: np.ndarray | None = None) -> np.ndarray:
+    """A mass vector as (B, size) float64, checked; uniform 1/len where None; 0 on padding."""
+    size = shape[1]
+    valid = np.ones(shape, dtype=bool)
+    if lengths is not None:
+        valid = np.arange(size)[None, :] < lengths[:, None]
+    if w is None:
+        return np.where(valid, 1.0 / valid.sum(axis=1, keepdims=True), 0.0)
+    arr = np.asarray(w)
+    if arr.dtype.kind not in "fiub":
+        msg = f"{name}: expected real masses, got an array of dtype {arr.dtype}"
+        raise TypeError(msg)
+    if arr.shape not in ((size,), shape) or (arr.ndim == 2 and not batched):
+        also = f" or {shape}" if batched else ""
+        msg = f"{name}: expected shape ({size},){also}, one mass per point, got {arr.shape}"
+        raise ValueError(msg)
+    out = np.array(np.broadcast_to(arr.astype(np.float64), shape), order="C")
+    out[~valid] = 0.0
+    if not np.isfinite(out).all() or (out < 0).any():
+        msg = f"{name}: expected finite non-negative masses"
+        raise ValueError(msg)
+    return out
+
+
+def balance(a: np.ndarray, b: np.ndarray, a_arg: Any, b_arg: Any, normalize: bool,
+            batched: bool, names: tuple[str, str]) -> None:
+    """Makes each problem's totals equal, in place: rescales both to 1 (normalize) or checks
+    they agree (to the tolerance of the masses' dtype) and rescales b to a's total."""
+    sa, sb = a.sum(axis=1), b.sum(axis=1)
+    if normalize:
+        if (sa <= 0).any() or (sb <= 0).any():
+            msg = f"{names[0]}, {names[1]}: normalize=True needs a positive total on each side"
+            raise ValueError(msg)
+        a /= sa[:, None]
+        b /= sb[:, None]
+        return
+    sizes = [np.asarray(w).dtype.itemsize for w in (a_arg, b_arg)
+             if w is not None and np.asarray(w).dtype.kind == "f"]
+    rtol = _BALANCE_RTOL[4 if min(sizes, default=8) <= 4 else 8]
+    off = np.abs(sa - sb) > rtol * np.maximum(sa, sb)
+    if off.any():
+        k = int(np.argmax(off))
+        where = f" in problem {k}" if batched else ""
+        msg = (f"{names[0]}, {names[1]}: the masses must have equal totals{where}, got "
+               f"{sa[k]!r} and {sb[k]!r} (pass normalize=True to rescale each to 1)")
+        raise ValueError(msg)
+    b *= np.divide(sa, sb, out=np.ones_like(sa), where=sb > 0)[:, None]
+
+
 class TransportProblems:
     """B problems in the kernel's form: points x (B, n, D), y (B, m, D) or cost (B, n, m);
     masses a (B, n), b (B, m) in float64, zero on padding, each problem's totals equal.
@@ -77,55 +127,9 @@ class TransportProblems:
                 raise ValueError(msg)
         self.shape = (batch, n, m)
         self.a_given, self.b_given = a is not None, b is not None
-        self.a = self._masses(a, "a", n, self.x_lengths)
-        self.b = self._masses(b, "b", m, self.y_lengths)
-        self._balance(a, b, normalize)
-
-    def _masses(self, w: Any, name: str, size: int, lengths: np.ndarray | None) -> np.ndarray:
-        batch = self.shape[0]
-        valid = np.ones((batch, size), dtype=bool)
-        if lengths is not None:
-            valid = np.arange(size)[None, :] < lengths[:, None]
-        if w is None:
-            counts = valid.sum(axis=1, keepdims=True)
-            return np.where(valid, 1.0 / counts, 0.0)
-        arr = np.asarray(w)
-        if arr.dtype.kind not in "fiub":
-            msg = f"{name}: expected real masses, got an array of dtype {arr.dtype}"
-            raise TypeError(msg)
-        want = "(B, n)" if name == "a" else "(B, m)"
-        if arr.shape not in ((size,), (batch, size)) or (arr.ndim == 2 and not self.batched):
-            msg = (f"{name}: expected shape ({size},)" + (f" or {want} = ({batch}, {size})"
-                   if self.batched else "") + f", one mass per point, got {arr.shape}")
-            raise ValueError(msg)
-        out = np.array(np.broadcast_to(arr.astype(np.float64), (batch, size)), order="C")
-        out[~valid] = 0.0
-        if not np.isfinite(out).all() or (out < 0).any():
-            msg = f"{name}: expected finite non-negative masses"
-            raise ValueError(msg)
-        return out
-
-    def _balance(self, a: Any, b: Any, normalize: bool) -> None:
-        sa, sb = self.a.sum(axis=1), self.b.sum(axis=1)
-        if normalize:
-            if (sa <= 0).any() or (sb <= 0).any():
-                msg = "a, b: normalize=True needs a positive total of mass on each side"
-                raise ValueError(msg)
-            self.a /= sa[:, None]
-            self.b /= sb[:, None]
-            return
-        itemsize = min(np.asarray(w).dtype.itemsize if np.asarray(w).dtype.kind == "f" else 8
-                       for w in (a, b, 0.0) if w is not None)
-        rtol = _BALANCE_RTOL[4 if itemsize <= 4 else 8]
-        off = np.abs(sa - sb) > rtol * np.maximum(sa, sb)
-        if off.any():
-            k = int(np.argmax(off))
-            where = f" in problem {k}" if self.batched else ""
-            msg = (f"a, b: the masses must have equal totals{where}, got {sa[k]!r} and {sb[k]!r}"
-                   " (pass normalize=True to rescale each to 1)")
-            raise ValueError(msg)
-        scale = np.divide(sa, sb, out=np.ones_like(sa), where=sb > 0)
-        self.b *= scale[:, None]
+        self.a = masses(a, "a", (batch, n), self.batched, self.x_lengths)
+        self.b = masses(b, "b", (batch, m), self.batched, self.y_lengths)
+        balance(self.a, self.b, a, b, normalize, self.batched, ("a", "b"))
 
     def unbatch(self, arr: Any) -> Any:
         if arr is None or self.batched:

@@ -15,6 +15,7 @@
 #include "fastloss/pointcloud/params.hpp"
 #include "fastloss/segmentation/params.hpp"
 #include "fastloss/transport/params.hpp"
+#include "fastloss/transport/wasserstein_1d.hpp"
 
 namespace fastloss {
 
@@ -106,6 +107,7 @@ struct Kernels {
     // transport
     void (*earth_movers_distance)(const TransportBatch<T>& in, TransportOutput<T>& out,
                                   int threads);
+    void (*wasserstein_1d)(const Line1dBatch<T>& in, Line1dOutput<T>& out, int threads);
 };
 
 struct KernelTable {

@@ -90,6 +90,8 @@ from ._transport import (
     emd_from_cost,
     emd_from_cost_value_and_grad,
     emd_value_and_grad,
+    wasserstein_1d,
+    wasserstein_1d_value_and_grad,
 )
 
 __all__ = [
@@ -160,4 +162,6 @@ __all__ = [
     "triplet_margin_loss_value_and_grad",
     "tversky_loss",
     "tversky_loss_value_and_grad",
+    "wasserstein_1d",
+    "wasserstein_1d_value_and_grad",
 ]

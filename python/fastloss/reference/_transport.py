@@ -116,14 +116,14 @@ def _centred(w):
 
 
 def emd(x, y, a=None, b=None, *, cost="euclidean", p=None, x_lengths=None, y_lengths=None,
-        reduction="mean", normalize=False, max_iter=None, num_threads=None):
+        reduction="mean", normalize=False, max_iter=None, method="auto", num_threads=None):
     return emd_value_and_grad(x, y, a, b, cost=cost, p=p, x_lengths=x_lengths,
                               y_lengths=y_lengths, reduction=reduction, normalize=normalize)[0]
 
 
 def emd_value_and_grad(x, y, a=None, b=None, *, cost="euclidean", p=None, x_lengths=None,
                        y_lengths=None, reduction="mean", normalize=False, max_iter=None,
-                       grad_output=None, num_threads=None):
+                       method="auto", grad_output=None, num_threads=None):
     power = _power(cost, p)
     problems, batched = _problems(x, y, a, b, x_lengths, y_lengths, normalize)
     scales = _scales(grad_output, len(problems), batched, reduction)
@@ -152,12 +152,13 @@ def emd_value_and_grad(x, y, a=None, b=None, *, cost="euclidean", p=None, x_leng
 
 
 def emd_from_cost(cost, a=None, b=None, *, reduction="mean", normalize=False, max_iter=None,
-                  num_threads=None):
+                  method="auto", num_threads=None):
     return emd_from_cost_value_and_grad(cost, a, b, reduction=reduction, normalize=normalize)[0]
 
 
 def emd_from_cost_value_and_grad(cost, a=None, b=None, *, reduction="mean", normalize=False,
-                                 max_iter=None, grad_output=None, num_threads=None):
+                                 max_iter=None, method="auto", grad_output=None,
+                                 num_threads=None):
     C = f64(cost)
     batched = C.ndim == 3
     Cs = C if batched else C[None]
@@ -177,3 +178,72 @@ def emd_from_cost_value_and_grad(cost, a=None, b=None, *, reduction="mean", norm
     grad_a = None if a is None else (ga.sum(0) if batched and np.ndim(a) == 1 else unb(ga))
     grad_b = None if b is None else (gb.sum(0) if batched and np.ndim(b) == 1 else unb(gb))
     return _reduce(values, batched, reduction), (unb(gc), grad_a, grad_b)
+
+
+def _line_problems(u, v, u_weights, v_weights, normalize):
+    u, v = f64(u), f64(v)
+    batched = u.ndim == 2
+    U, V = (u, v) if batched else (u[None], v[None])
+    out = []
+    for k in range(U.shape[0]):
+        a = np.full(U.shape[1], 1.0 / U.shape[1]) if u_weights is None else np.broadcast_to(
+            f64(u_weights), U.shape)[k]
+        b = np.full(V.shape[1], 1.0 / V.shape[1]) if v_weights is None else np.broadcast_to(
+            f64(v_weights), V.shape)[k]
+        if normalize:
+            a, b = a / a.sum(), b / b.sum()
+        else:
+            b = b * (a.sum() / b.sum())
+        out.append((U[k], V[k], a, b))
+    return out, batched
+
+
+def wasserstein_1d(u, v, u_weights=None, v_weights=None, *, p=1.0, reduction="mean",
+                   normalize=False, num_threads=None):
+    return _line_value_and_grad(u, v, u_weights, v_weights, p, reduction, normalize, None,
+                                mass_grads=False)[0]
+
+
+def wasserstein_1d_value_and_grad(u, v, u_weights=None, v_weights=None, *, p=1.0,
+                                  reduction="mean", normalize=False, grad_output=None,
+                                  num_threads=None):
+    return _line_value_and_grad(u, v, u_weights, v_weights, p, reduction, normalize,
+                                grad_output, mass_grads=True)
+
+
+def _line_value_and_grad(u, v, u_weights, v_weights, p, reduction, normalize, grad_output, *,
+                         mass_grads):
+    """The quantile-function integral (POT's formulation): the sorted union of the cumulative
+    masses cuts [0, total] into intervals on which both quantile functions are constant. The
+    mass gradients are the centred duals of the dense LP (reference.solve)."""
+    problems, batched = _line_problems(u, v, u_weights, v_weights, normalize)
+    scales = _scales(grad_output, len(problems), batched, reduction)
+    values, gu, gv, ga, gb = [], [], [], [], []
+    for k, (uk, vk, a, b) in enumerate(problems):
+        ou, ov = np.argsort(uk, kind="stable"), np.argsort(vk, kind="stable")
+        cu, cv = np.cumsum(a[ou]), np.cumsum(b[ov])
+        qs = np.unique(np.concatenate([[0.0], cu, cv]))
+        mid, width = (qs[1:] + qs[:-1]) / 2, np.diff(qs)
+        iu = np.minimum(np.searchsorted(cu, mid), len(uk) - 1)
+        iv = np.minimum(np.searchsorted(cv, mid), len(vk) - 1)
+        diff = uk[ou][iu] - vk[ov][iv]
+        values.append((width * np.abs(diff) ** p).sum())
+        slope = width * p * np.abs(diff) ** (p - 1) * np.sign(diff) * scales[k]
+        g_u, g_v = np.zeros(len(uk)), np.zeros(len(vk))
+        np.add.at(g_u, ou[iu], slope)
+        np.add.at(g_v, ov[iv], -slope)
+        gu.append(g_u)
+        gv.append(g_v)
+        if mass_grads and (u_weights is not None or v_weights is not None):
+            _, phi, psi = solve(np.abs(uk[:, None] - vk[None, :]) ** p, a, b)
+            ga.append(scales[k] * _centred(phi))
+            gb.append(scales[k] * _centred(psi))
+    unb = (lambda g: np.array(g)) if batched else (lambda g: g[0])
+
+    def mass_grad(given, g):
+        if given is None or not mass_grads:
+            return None
+        return np.sum(g, axis=0) if batched and np.ndim(given) == 1 else unb(g)
+
+    return _reduce(values, batched, reduction), (unb(gu), unb(gv), mass_grad(u_weights, ga),
+                                                 mass_grad(v_weights, gb))

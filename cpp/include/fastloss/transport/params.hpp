@@ -15,6 +15,11 @@ enum class TransportStatus : std::int32_t {
     Infeasible = 2       ///< mass left that no finite-cost path can move (infinite costs)
 };
 
+/// The exact solver: successive shortest paths (the assignment solver's method; fastest for
+/// n = m with uniform masses), the network simplex (general masses), or the first for uniform
+/// square problems and the second otherwise.
+enum class TransportMethod : std::int32_t { Auto = 0, ShortestPath = 1, NetworkSimplex = 2 };
+
 /**
  * A batch of transport problems. Either points (x: B x n x D, y: B x m x D, ground cost
  * ||x_i - y_j||^power) or a cost matrix (B x n x m; x and y null). Problem k uses the first
@@ -32,6 +37,7 @@ struct TransportBatch {
     const double* b = nullptr;
     index_t batch = 0, n = 0, m = 0, d = 0;
     double power = 1.0;
+    TransportMethod method = TransportMethod::Auto;
     /// Point costs are kept as a dense n x m matrix up to this many entries, and computed row
     /// by row beyond it (peak memory O(n + m) for the largest problems).
     index_t dense_cost_entries = index_t{1} << 25;

@@ -135,20 +135,20 @@ public:
     /// Cancels cycles of positive flow until the plan is a forest (a basic solution).
     void make_basic();
 
-    /// Shifts u up and v down by one constant so that sum a u = sum b v (the gauge is free).
-    void balance_duals(const double* a, const double* b) {
-        if (!(total_ > 0.0)) return;
-        double su = 0.0, sv = 0.0;
-        for (index_t i = 0; i < n_; ++i) su += a[i] * u_[i];
-        for (index_t j = 0; j < m_; ++j) sv += b[j] * v_[j];
-        const double shift = (sv - su) / (2.0 * total_);
-        for (index_t i = 0; i < n_; ++i) u_[i] += shift;
-        for (index_t j = 0; j < m_; ++j) v_[j] -= shift;
+    /// The plan's entries as (row, column, mass); returns how many.
+    std::int64_t export_plan(std::int64_t* rows, std::int64_t* cols, double* mass) const {
+        std::int64_t count = 0;
+        for (std::int64_t e = 0; e < flows_.used; ++e) {
+            if (!flows_.live(e)) continue;
+            rows[count] = flows_.row[e];
+            cols[count] = flows_.col[e];
+            mass[count++] = flows_.mass[e];
+        }
+        return count;
     }
 
     const double* u() const { return u_.get(); }
     const double* v() const { return v_.get(); }
-    const FlowList& flows() const { return flows_; }
     std::int64_t iterations() const { return iterations_; }
 
 private:
