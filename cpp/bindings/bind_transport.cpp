@@ -58,6 +58,8 @@ py::dict earth_movers_distance(const Opt<T>& x, const Opt<T>& y, const Opt<T>& c
     }
     if (in.batch < 1 || in.n < 1 || in.m < 1)
         fail("x, y: expected at least one problem with at least one point on each side");
+    if (in.n + in.m >= INT32_MAX)  // the network simplex keeps 32-bit node indices
+        fail("x, y: expected fewer than 2^31 - 1 points in all");
     require_shape(a, "a", {in.batch, in.n}, "the rows");
     require_shape(b, "b", {in.batch, in.m}, "the columns");
     require_shape(grad_scale, "grad_scale", {in.batch}, "the batch");

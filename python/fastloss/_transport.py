@@ -175,19 +175,19 @@ _PARAMS = """
         out a RuntimeWarning is issued and the value is that of the plan so far (partial for
         the shortest paths, feasible but not optimal for the network simplex).
     method : {"auto", "shortest_path", "network_simplex"}, default "auto"
-        The exact solver: successive shortest paths (Jonker-Volgenant; the fastest for n = m
-        with uniform masses, an assignment problem), the network simplex (general masses), or
-        the first for uniform square problems and the second otherwise. Same value either way.
-        Cost matrices with +inf entries always use the shortest paths.
+        The exact solver: successive shortest paths (Jonker-Volgenant), the network simplex,
+        or the faster for the problem (measured: the shortest paths for n = m <= 1000 with
+        uniform masses, an assignment problem; the network simplex otherwise). Same value
+        either way. Cost matrices with +inf entries always use the shortest paths.
     num_threads : int, optional
         Threads for this call: one problem per thread; a single problem uses them for its
         cost matrix."""
 
 _NOTES = """
     The exact linear program min sum_ij T_ij c_ij over plans T >= 0 with row sums a and column
-    sums b. For n = m with uniform masses (an assignment problem) it is solved by successive
+    sums b. Small assignment problems (n = m <= 1000, uniform masses) are solved by successive
     shortest paths, the primal-dual method of Jonker and Volgenant's assignment algorithm
-    (Dijkstra on reduced costs; the potentials it leaves are optimal duals); otherwise by the
+    (Dijkstra on reduced costs; the potentials it leaves are optimal duals); the rest by the
     primal network simplex with block pricing, started from the north-west corner plan along
     a space-filling curve through the points, and kept strongly feasible so that degenerate
     pivots cannot cycle. Both give a basic plan (a forest) and optimal duals. Costs of point

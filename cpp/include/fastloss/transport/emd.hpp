@@ -73,6 +73,8 @@ void take_solution(const Solver& solver, index_t n, index_t m, SolvedProblem& ou
     for (index_t j = 0; j < m; ++j) out.v[j] = solver.v()[j];
 }
 
+constexpr index_t kAssignmentCrossover = 1000;
+
 inline bool all_equal(const double* w, index_t len) {
     for (index_t i = 1; i < len; ++i)
         if (w[i] != w[0]) return false;
@@ -134,8 +136,10 @@ SolvedProblem solve_with(const Costs& costs, const TransportBatch<T>& in, std::i
     const double* b = in.b + k * in.m;
     SolvedProblem sol(nk, mk);
     bool simplex = in.method == TransportMethod::NetworkSimplex;
+    // Measured (bench/bench_transport.py, uniform 3-D clouds): the shortest paths win on
+    // assignment problems up to about 1000 points, the network simplex beyond and elsewhere.
     if (in.method == TransportMethod::Auto)
-        simplex = !(nk == mk && all_equal(a, nk) && all_equal(b, mk));
+        simplex = !(nk == mk && nk <= kAssignmentCrossover && all_equal(a, nk) && all_equal(b, mk));
     if (simplex) {
         std::unique_ptr<std::int64_t[]> row_order = make_buffer<std::int64_t>(nk);
         std::unique_ptr<std::int64_t[]> col_order = make_buffer<std::int64_t>(mk);

@@ -58,13 +58,8 @@ public:
         : costs_(costs),
           n_(n),
           m_(m),
-          parent_(make_buffer<std::int64_t>(n + m)),
-          first_child_(make_buffer<std::int64_t>(n + m)),
-          next_sibling_(make_buffer<std::int64_t>(n + m)),
-          prev_sibling_(make_buffer<std::int64_t>(n + m)),
-          depth_(make_buffer<std::int64_t>(n + m)),
+          node_(make_buffer<TreeNode>(n + m)),
           stack_(make_buffer<std::int64_t>(n + m)),
-          flow_(make_buffer<double>(n + m)),
           pot_(make_buffer<double>(n + m)),
           scratch_(make_buffer<double>(m)) {
         north_west_corner(a, b, row_order, col_order);
@@ -99,11 +94,11 @@ public:
     std::int64_t export_plan(std::int64_t* rows, std::int64_t* cols, double* mass) const {
         std::int64_t count = 0;
         for (index_t x = 0; x < n_ + m_; ++x) {
-            if (parent_[x] == kNone || !(flow_[x] > 0.0)) continue;
-            const std::int64_t p = parent_[x];
+            if (node_[x].parent == kNone || !(node_[x].flow > 0.0)) continue;
+            const std::int64_t p = node_[x].parent;
             rows[count] = x < n_ ? x : p;
             cols[count] = (x < n_ ? p : x) - n_;
-            mass[count] = flow_[x];
+            mass[count] = node_[x].flow;
             ++count;
         }
         return count;
@@ -112,9 +107,14 @@ public:
 private:
     const Costs& costs_;
     index_t n_, m_;
-    std::unique_ptr<std::int64_t[]> parent_, first_child_, next_sibling_, prev_sibling_, depth_,
-        stack_;
-    std::unique_ptr<double[]> flow_, pot_, scratch_;
+    /// A node of the basis tree with the arc to its parent, in one 32-byte record.
+    struct TreeNode {
+        std::int32_t parent, first_child, next_sibling, prev_sibling, depth, unused;
+        double flow;  ///< mass on the arc to the parent
+    };
+    std::unique_ptr<TreeNode[]> node_;
+    std::unique_ptr<std::int64_t[]> stack_;
+    std::unique_ptr<double[]> pot_, scratch_;
     std::int64_t root_ = 0, iterations_ = 0;
     index_t next_row_ = 0;
     double scale_ = 1.0;
@@ -127,30 +127,30 @@ private:
     }
 
     void add_child(std::int64_t p, std::int64_t x) {
-        parent_[x] = p;
-        prev_sibling_[x] = kNone;
-        next_sibling_[x] = first_child_[p];
-        if (first_child_[p] != kNone) prev_sibling_[first_child_[p]] = x;
-        first_child_[p] = x;
+        node_[x].parent = p;
+        node_[x].prev_sibling = kNone;
+        node_[x].next_sibling = node_[p].first_child;
+        if (node_[p].first_child != kNone) node_[node_[p].first_child].prev_sibling = x;
+        node_[p].first_child = x;
     }
 
     void remove_child(std::int64_t x) {
-        const std::int64_t p = parent_[x];
-        if (prev_sibling_[x] != kNone)
-            next_sibling_[prev_sibling_[x]] = next_sibling_[x];
+        const std::int64_t p = node_[x].parent;
+        if (node_[x].prev_sibling != kNone)
+            node_[node_[x].prev_sibling].next_sibling = node_[x].next_sibling;
         else
-            first_child_[p] = next_sibling_[x];
-        if (next_sibling_[x] != kNone) prev_sibling_[next_sibling_[x]] = prev_sibling_[x];
+            node_[p].first_child = node_[x].next_sibling;
+        if (node_[x].next_sibling != kNone) node_[node_[x].next_sibling].prev_sibling = node_[x].prev_sibling;
     }
 
     void north_west_corner(const double* a, const double* b, const std::int64_t* row_order,
                            const std::int64_t* col_order) {
-        for (index_t x = 0; x < n_ + m_; ++x) first_child_[x] = kNone;
+        for (index_t x = 0; x < n_ + m_; ++x) node_[x].first_child = kNone;
         index_t i = 0, j = 0;
         std::int64_t row = row_order[0], col = n_ + col_order[0];
         root_ = row;
-        parent_[row] = kNone;
-        depth_[row] = 0;
+        node_[row].parent = kNone;
+        node_[row].depth = 0;
         double ra = a[row], cb = b[col - n_];
         bool col_is_new = true;  // the node the current arc brought into the tree
         for (;;) {
@@ -159,8 +159,8 @@ private:
             cb -= f;
             const std::int64_t child = col_is_new ? col : row;
             add_child(col_is_new ? row : col, child);
-            flow_[child] = f;
-            depth_[child] = depth_[parent_[child]] + 1;
+            node_[child].flow = f;
+            node_[child].depth = node_[node_[child].parent].depth + 1;
             if (i == n_ - 1 && j == m_ - 1) break;
             // The column is used up (ties included): the next arc brings the next column.
             col_is_new = i == n_ - 1 || (j < m_ - 1 && ra >= cb);
@@ -181,7 +181,7 @@ private:
         stack_[top++] = root_;
         while (top > 0) {
             const std::int64_t p = stack_[--top];
-            for (std::int64_t x = first_child_[p]; x != kNone; x = next_sibling_[x]) {
+            for (std::int64_t x = node_[p].first_child; x != kNone; x = node_[x].next_sibling) {
                 pot_[x] = arc_cost(x, p) - pot_[p];
                 stack_[top++] = x;
             }
@@ -232,13 +232,13 @@ private:
         const std::int64_t a = enter_row, b = n_ + enter_col;
         std::int64_t x = a, y = b;
         while (x != y) {  // climb to the apex of the cycle the entering arc closes
-            if (depth_[x] > depth_[y]) {
-                x = parent_[x];
-            } else if (depth_[y] > depth_[x]) {
-                y = parent_[y];
+            if (node_[x].depth > node_[y].depth) {
+                x = node_[x].parent;
+            } else if (node_[y].depth > node_[x].depth) {
+                y = node_[y].parent;
             } else {
-                x = parent_[x];
-                y = parent_[y];
+                x = node_[x].parent;
+                y = node_[y].parent;
             }
         }
         const std::int64_t join = x;
@@ -249,20 +249,20 @@ private:
         double theta = std::numeric_limits<double>::infinity();
         std::int64_t leave = kNone;
         bool leave_on_b_side = false;
-        for (x = a; x != join; x = parent_[x])
-            if (is_row(x) && flow_[x] < theta) {
-                theta = flow_[x];
+        for (x = a; x != join; x = node_[x].parent)
+            if (is_row(x) && node_[x].flow < theta) {
+                theta = node_[x].flow;
                 leave = x;
             }
-        for (x = b; x != join; x = parent_[x])
-            if (!is_row(x) && flow_[x] <= theta) {
-                theta = flow_[x];
+        for (x = b; x != join; x = node_[x].parent)
+            if (!is_row(x) && node_[x].flow <= theta) {
+                theta = node_[x].flow;
                 leave = x;
                 leave_on_b_side = true;
             }
         if (theta > 0.0) {
-            for (x = a; x != join; x = parent_[x]) flow_[x] += is_row(x) ? -theta : theta;
-            for (x = b; x != join; x = parent_[x]) flow_[x] += is_row(x) ? theta : -theta;
+            for (x = a; x != join; x = node_[x].parent) node_[x].flow += is_row(x) ? -theta : theta;
+            for (x = b; x != join; x = node_[x].parent) node_[x].flow += is_row(x) ? theta : -theta;
         }
         // Hang the subtree cut off below the leaving arc from the entering arc: reverse the
         // parent links on the path from its new root (a or b) up to the leaving node.
@@ -271,11 +271,11 @@ private:
         std::int64_t prev = attach, node = new_root;
         double carried = theta;
         for (;;) {
-            const std::int64_t up = parent_[node];
-            const double up_flow = flow_[node];
+            const std::int64_t up = node_[node].parent;
+            const double up_flow = node_[node].flow;
             remove_child(node);
             add_child(prev, node);
-            flow_[node] = carried;
+            node_[node].flow = carried;
             if (node == leave) break;
             prev = node;
             carried = up_flow;
@@ -288,9 +288,9 @@ private:
         stack_[top++] = new_root;
         while (top > 0) {
             const std::int64_t p = stack_[--top];
-            depth_[p] = depth_[parent_[p]] + 1;
+            node_[p].depth = node_[node_[p].parent].depth + 1;
             pot_[p] += is_row(p) ? d_row : -d_row;
-            for (std::int64_t c = first_child_[p]; c != kNone; c = next_sibling_[c])
+            for (std::int64_t c = node_[p].first_child; c != kNone; c = node_[c].next_sibling)
                 stack_[top++] = c;
         }
     }

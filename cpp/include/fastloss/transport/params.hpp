@@ -15,9 +15,9 @@ enum class TransportStatus : std::int32_t {
     Infeasible = 2       ///< mass left that no finite-cost path can move (infinite costs)
 };
 
-/// The exact solver: successive shortest paths (the assignment solver's method; fastest for
-/// n = m with uniform masses), the network simplex (general masses), or the first for uniform
-/// square problems and the second otherwise.
+/// The exact solver: successive shortest paths (the assignment solver's method), the network
+/// simplex, or the faster for the problem (emd.hpp: shortest paths for uniform square problems
+/// up to 1000 points, the network simplex otherwise).
 enum class TransportMethod : std::int32_t { Auto = 0, ShortestPath = 1, NetworkSimplex = 2 };
 
 /**
