@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include "fastloss/transport/ground_cost.hpp"
 
@@ -154,16 +155,135 @@ void solve(const Line1dBatch<T>& in, Line1dOutput<T>& out, index_t b) {
     if (out.grad_v_mass) centre_into(psi.get(), v, scale, out.grad_v_mass + b * in.m);
 }
 
+// ---- the value alone: the merge cut into pieces of the quantile range ----------------------
+
+/// The cumulative mass after each sorted sample.
+template <class T>
+std::unique_ptr<double[]> levels(const Side<T>& s) {
+    std::unique_ptr<double[]> level = make_buffer<double>(s.len);
+    double run = 0.0;
+    for (index_t k = 0; k < s.len; ++k) level[k] = run += s.mass[s.at(k)];
+    return level;
+}
+
+inline index_t first_above(const double* level, index_t len, double q) {
+    index_t lo = 0, hi = len - 1;  // the last level counts as +inf (the end)
+    while (lo < hi) {
+        const index_t mid = lo + (hi - lo) / 2;
+        if (level[mid] > q)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/// The integral of cost(F_u^-1 - F_v^-1) over the quantile levels [q0, q1): the pair active
+/// on an open interval is (first u level above it, first v level above it).
+template <class T>
+double merge_range(const Side<T>& u, const double* lu, const Side<T>& v, const double* lv,
+                   double power, double q0, double q1) {
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    index_t i = first_above(lu, u.len, q0), j = first_above(lv, v.len, q0);
+    double q = q0, total = 0.0;
+    while (q < q1) {
+        const double end_u = i == u.len - 1 ? kInf : lu[i];
+        const double end_v = j == v.len - 1 ? kInf : lv[j];
+        double next = end_u < end_v ? end_u : end_v;
+        next = next < q1 ? next : q1;
+        double c, s;
+        cost_and_slope(u.value(i) - v.value(j), power, c, s);
+        total += (next - q) * c;
+        q = next;
+        i += end_u <= next ? 1 : 0;
+        j += end_v <= next ? 1 : 0;
+    }
+    return total;
+}
+
+/// merge_range for uniform masses, in exact integer levels: the level after u's sample i is
+/// (i + 1) m / (n m), after v's j (j + 1) n / (n m); [q0, q1) in those units.
+template <class T>
+double merge_uniform_range(const Side<T>& u, const Side<T>& v, double power, std::int64_t q0,
+                           std::int64_t q1) {
+    const std::int64_t n = u.len, m = v.len;
+    const double unit = 1.0 / (static_cast<double>(n) * static_cast<double>(m));
+    std::int64_t i = q0 / m, j = q0 / n;  // the first samples whose level is above q0
+    std::int64_t q = q0;
+    double total = 0.0;
+    while (q < q1) {
+        const std::int64_t end_u = (i + 1) * m, end_v = (j + 1) * n;
+        std::int64_t next = end_u < end_v ? end_u : end_v;
+        next = next < q1 ? next : q1;
+        double c, s;
+        cost_and_slope(u.value(i) - v.value(j), power, c, s);
+        total += static_cast<double>(next - q) * c;
+        q = next;
+        i += end_u <= next ? 1 : 0;
+        j += end_v <= next ? 1 : 0;
+    }
+    return total * unit;
+}
+
+/// Pieces of the quantile range merged independently: a number fixed by the problem's size
+/// (never by the thread count), summed in order, so the value is the same for any threads.
+constexpr index_t kLinePieceSamples = index_t{1} << 16;
+
+template <class T>
+double value_only(const Line1dBatch<T>& in, index_t b, int threads) {
+    const Side<T> u{in.u + b * in.n, in.u_order ? in.u_order + b * in.n : nullptr,
+                    in.u_mass ? in.u_mass + b * in.n : nullptr, in.n};
+    const Side<T> v{in.v + b * in.m, in.v_order ? in.v_order + b * in.m : nullptr,
+                    in.v_mass ? in.v_mass + b * in.m : nullptr, in.m};
+    const index_t pieces = imax(1, imin(64, (in.n + in.m) / kLinePieceSamples));
+    std::unique_ptr<double[]> part = make_buffer<double>(pieces);
+    const bool parallel = threads > 1 && pieces > 1;
+    (void)parallel;
+    if (!u.mass) {  // both uniform (the caller gives masses for both sides or for neither)
+        const std::int64_t top = in.n * in.m;
+#pragma omp parallel for schedule(static) num_threads(threads) if (parallel)
+        for (index_t k = 0; k < pieces; ++k)
+            part[k] = merge_uniform_range(u, v, in.power, top / pieces * k,
+                                          k == pieces - 1 ? top : top / pieces * (k + 1));
+        double total = 0.0;
+        for (index_t k = 0; k < pieces; ++k) total += part[k];
+        return total;
+    }
+    const std::unique_ptr<double[]> lu = levels(u), lv = levels(v);
+    const double top = lu[in.n - 1] > lv[in.m - 1] ? lu[in.n - 1] : lv[in.m - 1];
+#pragma omp parallel for schedule(static) num_threads(threads) if (parallel)
+    for (index_t k = 0; k < pieces; ++k) {
+        const double q0 = k == 0 ? 0.0 : top * static_cast<double>(k) / static_cast<double>(pieces);
+        const double q1 = k == pieces - 1 ? top
+                                          : top * static_cast<double>(k + 1) / static_cast<double>(pieces);
+        part[k] = merge_range(u, lu.get(), v, lv.get(), in.power, q0, q1);
+    }
+    double total = 0.0;
+    for (index_t k = 0; k < pieces; ++k) total += part[k];
+    return total;
+}
+
 }  // namespace line1d_detail
 
-/// Every problem of the batch, one per thread (each solved the same way for any thread count).
+/// Every problem of the batch, one per thread (each solved the same way for any thread count);
+/// the value of a lone large problem is merged in pieces over the threads.
 template <class T>
 void wasserstein_1d(const Line1dBatch<T>& in, Line1dOutput<T>& out, int num_threads) {
+    const bool value_only = !out.grad_u && !out.grad_v && !out.grad_u_mass && !out.grad_v_mass;
+    if (value_only && in.batch == 1) {
+        out.value[0] = line1d_detail::value_only(in, 0, num_threads);
+        return;
+    }
     const bool parallel = num_threads > 1 && in.batch > 1 &&
                           in.batch * (in.n + in.m) >= kParallelThreshold;
     (void)parallel;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(num_threads) if (parallel)
-    for (index_t b = 0; b < in.batch; ++b) line1d_detail::solve(in, out, b);
+    for (index_t b = 0; b < in.batch; ++b) {
+        if (value_only)
+            out.value[b] = line1d_detail::value_only(in, b, 1);
+        else
+            line1d_detail::solve(in, out, b);
+    }
 }
 
 FASTLOSS_END_ISA_NAMESPACE
