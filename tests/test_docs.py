@@ -16,6 +16,7 @@ from fastloss import (
     _regression,
     _rl,
     _segmentation,
+    _sinkhorn,
     _transport,
     _wasserstein_1d,
 )
@@ -23,7 +24,7 @@ from fastloss import (
 
 @pytest.mark.parametrize("module", [_regression, _cross_entropy, _focal, _divergence, _rl,
                                     _segmentation, _pointcloud, _metric, _metric_batch,
-                                    _transport, _wasserstein_1d],
+                                    _transport, _wasserstein_1d, _sinkhorn],
                          ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

@@ -3,6 +3,8 @@
 // and (B, m) in double, already checked and balanced by the Python layer.
 #include <pybind11/stl.h>
 
+#include <cmath>
+
 #include "loss_call.hpp"
 
 namespace fastloss::bind {
@@ -137,6 +139,80 @@ py::dict earth_movers_distance(const Opt<T>& x, const Opt<T>& y, const Opt<T>& c
     return result;
 }
 
+/// Entropic transport between point sets (B, n, D), (B, m, D); masses as for the EMD.
+template <class T>
+py::dict sinkhorn(const Array<T>& x, const Array<T>& y, const Lengths& x_lengths,
+                  const Lengths& y_lengths, const Array<double>& a, const Array<double>& b,
+                  double power, double epsilon, std::int64_t max_iter, double tol, bool debias,
+                  bool want_grad, const Array<double>& grad_scale, index_t dense_cost_entries,
+                  int num_threads) {
+    require_threads(num_threads);
+    require_ndim(x, "x", 3);
+    require_ndim(y, "y", 3);
+    if (x.shape(0) != y.shape(0) || x.shape(2) != y.shape(2))
+        fail("y: expected (B, m, D) with the batch size and dimension of x " + shape_str(x) +
+             ", got " + shape_str(y));
+    TransportBatch<T> in;
+    in.x = x.data();
+    in.y = y.data();
+    in.batch = x.shape(0);
+    in.n = x.shape(1);
+    in.m = y.shape(1);
+    in.d = x.shape(2);
+    if (in.batch < 1 || in.n < 1 || in.m < 1 || in.d < 1)
+        fail("x, y: expected at least one problem with at least one point on each side");
+    require_shape(a, "a", {in.batch, in.n}, "the rows");
+    require_shape(b, "b", {in.batch, in.m}, "the columns");
+    require_shape(grad_scale, "grad_scale", {in.batch}, "the batch");
+    require_lengths(x_lengths, "x_lengths", in.batch, in.n);
+    require_lengths(y_lengths, "y_lengths", in.batch, in.m);
+    if (!(power > 0.0)) fail("p: expected a positive exponent, got " + std::to_string(power));
+    if (!(epsilon > 0.0) || !std::isfinite(epsilon))
+        fail("epsilon: expected a positive finite number, got " + std::to_string(epsilon));
+    if (max_iter < 1) fail("max_iter: expected a positive integer, got " + std::to_string(max_iter));
+    if (!(tol >= 0.0)) fail("tol: expected a non-negative number, got " + std::to_string(tol));
+    in.x_lengths = x_lengths ? x_lengths->data() : nullptr;
+    in.y_lengths = y_lengths ? y_lengths->data() : nullptr;
+    in.a = a.data();
+    in.b = b.data();
+    in.power = power;
+    in.dense_cost_entries = dense_cost_entries;
+    SinkhornParams prm;
+    prm.epsilon = epsilon;
+    prm.max_iter = max_iter;
+    prm.tol = tol;
+    prm.debias = debias;
+    Array<double> value({in.batch});
+    Labels iterations({in.batch});
+    Array<std::int32_t> converged({in.batch});
+    SinkhornOutput<T> out;
+    out.value = value.mutable_data();
+    out.iterations = iterations.mutable_data();
+    out.converged = converged.mutable_data();
+    py::dict result;
+    if (want_grad) {
+        out.grad_scale = grad_scale.data();
+        Array<T> gx({in.batch, in.n, in.d}), gy({in.batch, in.m, in.d});
+        Array<T> ga({in.batch, in.n}), gb({in.batch, in.m});
+        out.grad_x = gx.mutable_data();
+        out.grad_y = gy.mutable_data();
+        out.grad_a = ga.mutable_data();
+        out.grad_b = gb.mutable_data();
+        result["grad_x"] = gx;
+        result["grad_y"] = gy;
+        result["grad_a"] = ga;
+        result["grad_b"] = gb;
+    }
+    {
+        py::gil_scoped_release release;
+        kernels<T>().sinkhorn(in, prm, out, num_threads);
+    }
+    result["value"] = value;
+    result["iterations"] = iterations;
+    result["converged"] = converged;
+    return result;
+}
+
 /// Samples (B, n), (B, m), each sorted or read through its sorting permutation; masses (B, n),
 /// (B, m) in double (original order, balanced) or none for uniform.
 template <class T>
@@ -197,6 +273,12 @@ py::dict wasserstein_1d(const Array<T>& u, const Array<T>& v, const Lengths& u_o
 
 template <class T>
 void define(py::module_& m) {
+    m.def("sinkhorn", &sinkhorn<T>, py::arg("x").noconvert(), py::arg("y").noconvert(),
+          py::arg("x_lengths").noconvert(), py::arg("y_lengths").noconvert(),
+          py::arg("a").noconvert(), py::arg("b").noconvert(), py::arg("power"),
+          py::arg("epsilon"), py::arg("max_iter"), py::arg("tol"), py::arg("debias"),
+          py::arg("want_grad"), py::arg("grad_scale").noconvert(),
+          py::arg("dense_cost_entries"), py::arg("num_threads"));
     m.def("wasserstein_1d", &wasserstein_1d<T>, py::arg("u").noconvert(), py::arg("v").noconvert(),
           py::arg("u_order").noconvert(), py::arg("v_order").noconvert(),
           py::arg("u_mass").noconvert(), py::arg("v_mass").noconvert(), py::arg("power"),

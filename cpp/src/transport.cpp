@@ -1,4 +1,5 @@
 #include "fastloss/transport/emd.hpp"
+#include "fastloss/transport/sinkhorn.hpp"
 #include "fastloss/transport/wasserstein_1d.hpp"
 
 #include "register.hpp"
@@ -9,6 +10,7 @@ template <class T>
 void register_transport(Kernels<T>& k) {
     k.earth_movers_distance = &earth_movers_distance<T>;
     k.wasserstein_1d = &wasserstein_1d<T>;
+    k.sinkhorn = &sinkhorn<T>;
 }
 
 template void register_transport<float>(Kernels<float>&);

@@ -97,6 +97,7 @@ from ._segmentation import (
     tversky_loss,
     tversky_loss_value_and_grad,
 )
+from ._sinkhorn import sinkhorn, sinkhorn_value_and_grad
 from ._transport import (
     EmdResult,
     emd,
@@ -173,6 +174,8 @@ __all__ = [
     "show_config",
     "sigmoid_focal_loss",
     "sigmoid_focal_loss_value_and_grad",
+    "sinkhorn",
+    "sinkhorn_value_and_grad",
     "smooth_l1_loss",
     "smooth_l1_loss_value_and_grad",
     "softmax_focal_loss",

@@ -108,6 +108,8 @@ struct Kernels {
     void (*earth_movers_distance)(const TransportBatch<T>& in, TransportOutput<T>& out,
                                   int threads);
     void (*wasserstein_1d)(const Line1dBatch<T>& in, Line1dOutput<T>& out, int threads);
+    void (*sinkhorn)(const TransportBatch<T>& in, const SinkhornParams& params,
+                     SinkhornOutput<T>& out, int threads);
 };
 
 struct KernelTable {

@@ -90,6 +90,8 @@ from ._transport import (
     emd_from_cost,
     emd_from_cost_value_and_grad,
     emd_value_and_grad,
+    sinkhorn,
+    sinkhorn_value_and_grad,
     wasserstein_1d,
     wasserstein_1d_value_and_grad,
 )
@@ -152,6 +154,8 @@ __all__ = [
     "rse_value_and_grad",
     "sigmoid_focal_loss",
     "sigmoid_focal_loss_value_and_grad",
+    "sinkhorn",
+    "sinkhorn_value_and_grad",
     "smooth_l1_loss",
     "smooth_l1_loss_value_and_grad",
     "softmax_focal_loss",

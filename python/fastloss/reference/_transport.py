@@ -247,3 +247,92 @@ def _line_value_and_grad(u, v, u_weights, v_weights, p, reduction, normalize, gr
 
     return _reduce(values, batched, reduction), (unb(gu), unb(gv), mass_grad(u_weights, ga),
                                                  mass_grad(v_weights, gb))
+
+
+def _lse(z, axis):
+    top = np.max(z, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.squeeze(top, axis) + np.log(np.exp(z - top).sum(axis=axis))
+
+
+def _entropic(C, a, b, eps, max_iter, tol, symmetric=False):
+    """Log-domain Sinkhorn on a dense cost: (W_eps, f, g, plan). A symmetric problem (a point
+    set against itself) takes the averaged update f <- (f + softmin(f)) / 2, with g = f."""
+    with np.errstate(divide="ignore"):
+        la, lb = np.log(a), np.log(b)
+    f, g = np.zeros(len(a)), np.zeros(len(b))
+    if symmetric:
+        for it in range(max_iter):
+            s = -eps * _lse(la[None, :] + (f[None, :] - C) / eps, 1)
+            err = np.sum(a * np.abs(np.exp((f - s) / eps) - 1.0))
+            f = 0.5 * (f + s)
+            if it > 0 and err <= tol:
+                break
+        plan = np.exp(la[:, None] + la[None, :] + (f[:, None] + f[None, :] - C) / eps)
+        return 2 * (a[a > 0] @ f[a > 0]), f, f.copy(), plan
+    g = -eps * _lse(la[:, None] + (f[:, None] - C) / eps, 0)
+    for it in range(max_iter):
+        f_new = -eps * _lse(lb[None, :] + (g[None, :] - C) / eps, 1)
+        err = np.sum(a * np.abs(np.exp((f - f_new) / eps) - 1.0))
+        f = f_new
+        if it > 0 and err <= tol:
+            break
+        g = -eps * _lse(la[:, None] + (f[:, None] - C) / eps, 0)
+    plan = np.exp(la[:, None] + lb[None, :] + (f[:, None] + g[None, :] - C) / eps)
+    value = a[a > 0] @ f[a > 0] + b[b > 0] @ g[b > 0]
+    return value, f, g, plan
+
+
+def sinkhorn(x, y, a=None, b=None, *, epsilon, cost="euclidean", p=None, debias=False,
+             x_lengths=None, y_lengths=None, reduction="mean", normalize=False, max_iter=1000,
+             tol=1e-9, num_threads=None):
+    return sinkhorn_value_and_grad(x, y, a, b, epsilon=epsilon, cost=cost, p=p, debias=debias,
+                                   x_lengths=x_lengths, y_lengths=y_lengths,
+                                   reduction=reduction, normalize=normalize, max_iter=max_iter,
+                                   tol=tol)[0]
+
+
+def sinkhorn_value_and_grad(x, y, a=None, b=None, *, epsilon, cost="euclidean", p=None,
+                            debias=False, x_lengths=None, y_lengths=None, reduction="mean",
+                            normalize=False, max_iter=1000, tol=1e-9, grad_output=None,
+                            num_threads=None):
+    """W_eps = <a, f> + <b, g> at the fixed point; gradients by the envelope theorem (the plan
+    for the points, the centred potentials for the masses); debias: W(a,b) - W(a,a)/2 - W(b,b)/2."""
+    power = _power(cost, p)
+    problems, batched = _problems(x, y, a, b, x_lengths, y_lengths, normalize)
+    scales = _scales(grad_output, len(problems), batched, reduction)
+    xs, ys = f64(x), f64(y)
+    gx = np.zeros(xs.shape if batched else (1, *xs.shape))
+    gy = np.zeros(ys.shape if batched else (1, *ys.shape))
+    ga, gb = np.zeros(gx.shape[:2]), np.zeros(gy.shape[:2])
+
+    def solve_pair(p_, q_, wp, wq, symmetric=False):
+        diff = p_[:, None, :] - q_[None, :, :]
+        d2 = (diff**2).sum(-1)
+        value, f, g, plan = _entropic(d2 ** (power / 2), wp, wq, epsilon, max_iter, tol,
+                                      symmetric)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fac = np.where(d2 > 0, power * d2 ** (power / 2 - 1), 0.0) if power != 2 else 2.0
+        w = plan * fac
+        return value, (w[:, :, None] * diff).sum(1), -(w[:, :, None] * diff).sum(0), f, g
+
+    values = []
+    for k, (xk, yk, ak, bk) in enumerate(problems):
+        s = scales[k]
+        value, dx, dy, f, g = solve_pair(xk, yk, ak, bk)
+        gx[k, : len(xk)] += s * dx
+        gy[k, : len(yk)] += s * dy
+        ga[k, : len(xk)] += s * _centred(f)
+        gb[k, : len(yk)] += s * _centred(g)
+        if debias:
+            for pts, w, gp, gw in ((xk, ak, gx, ga), (yk, bk, gy, gb)):
+                v2, d1, d2_, f2, g2 = solve_pair(pts, pts, w, w, symmetric=True)
+                value -= 0.5 * v2
+                gp[k, : len(pts)] -= 0.5 * s * (d1 + d2_)
+                gw[k, : len(pts)] -= 0.5 * s * (_centred(f2) + _centred(g2))
+        values.append(value)
+    unb = (lambda g_: g_) if batched else (lambda g_: g_[0])
+    grad_a = None if a is None else (ga.sum(0) if batched and np.ndim(a) == 1 else unb(ga))
+    grad_b = None if b is None else (gb.sum(0) if batched and np.ndim(b) == 1 else unb(gb))
+    return _reduce(values, batched, reduction), (unb(gx), unb(gy), grad_a, grad_b)

@@ -61,6 +61,17 @@ struct PointCosts {
     }
 
     void fill_row(index_t i, double* __restrict out) const {
+        squared_distances(i, out);
+        if (power == 1.0) {
+#pragma omp simd
+            for (index_t j = 0; j < m; ++j) out[j] = std::sqrt(out[j]);
+        } else if (power != 2.0) {
+            for (index_t j = 0; j < m; ++j) out[j] = std::pow(out[j], 0.5 * power);
+        }
+    }
+
+    /// ||x_i - y_j||^2 for every j.
+    void squared_distances(index_t i, double* __restrict out) const {
         const T* xi = x + i * d;
         const double* __restrict yt0 = yt.get();
         const double x0 = static_cast<double>(xi[0]);
@@ -77,12 +88,6 @@ struct PointCosts {
                 const double t = xk - ytk[j];
                 out[j] += t * t;
             }
-        }
-        if (power == 1.0) {
-#pragma omp simd
-            for (index_t j = 0; j < m; ++j) out[j] = std::sqrt(out[j]);
-        } else if (power != 2.0) {
-            for (index_t j = 0; j < m; ++j) out[j] = std::pow(out[j], 0.5 * power);
         }
     }
 

@@ -73,4 +73,26 @@ struct TransportOutput {
     std::int64_t max_iter = 0;  ///< augmenting paths allowed per problem
 };
 
+/// Entropic transport (sinkhorn.hpp): regularisation epsilon, L1 marginal tolerance, and the
+/// debiased Sinkhorn divergence W(a, b) - W(a, a) / 2 - W(b, b) / 2 when asked.
+struct SinkhornParams {
+    double epsilon = 1.0;
+    std::int64_t max_iter = 1000;
+    double tol = 1e-9;
+    bool debias = false;
+};
+
+/// Where the Sinkhorn kernel writes; every pointer but value, iterations, converged may be null.
+template <class T>
+struct SinkhornOutput {
+    double* value = nullptr;              ///< (B,)
+    std::int64_t* iterations = nullptr;   ///< (B,) of the (x, y) problem
+    std::int32_t* converged = nullptr;    ///< (B,) 1 if every problem solved met the tolerance
+    const double* grad_scale = nullptr;   ///< (B,) or null (1)
+    T* grad_x = nullptr;                  ///< (B, n, D)
+    T* grad_y = nullptr;                  ///< (B, m, D)
+    T* grad_a = nullptr;                  ///< (B, n): centred potentials
+    T* grad_b = nullptr;                  ///< (B, m)
+};
+
 }  // namespace fastloss
