@@ -25,7 +25,7 @@ def problem(rng, n, m, d=2, dtype=np.float64):
 @pytest.mark.parametrize("debias", [False, True])
 def test_matches_reference(rng, epsilon, p, debias):
     x, y, a, b = problem(rng, 17, 11, 3)
-    kw = dict(epsilon=epsilon, p=p, debias=debias, max_iter=100_000)
+    kw = dict(epsilon=epsilon, p=p, debias=debias, max_iter=100_000, tol=1e-13)
     value, grads = fastloss.sinkhorn_value_and_grad(x, y, a, b, **kw)
     rvalue, rgrads = ref.sinkhorn_value_and_grad(x, y, a, b, **kw)
     assert_close(value, rvalue, np.float64, rtol=1e-10)
@@ -149,3 +149,26 @@ def test_bad_input(kwargs, error, match):
     x, y = np.zeros((3, 2)), np.ones((2, 2))
     with pytest.raises(error, match=match):
         fastloss.sinkhorn(x, y, **kwargs)
+
+
+def test_epsilon_scaling_reaches_the_same_fixed_point(rng):
+    x, y, a, b = problem(rng, 20, 15, 2)
+    kw = dict(epsilon=0.05, tol=1e-13, max_iter=100_000)
+    np.testing.assert_allclose(fastloss.sinkhorn(x, y, a, b, scaling=None, **kw),
+                               fastloss.sinkhorn(x, y, a, b, scaling=0.5, **kw), rtol=1e-12)
+    np.testing.assert_allclose(fastloss.sinkhorn(x, y, a, b, scaling=0.9, **kw),
+                               fastloss.sinkhorn(x, y, a, b, scaling=0.5, **kw), rtol=1e-12)
+    with pytest.raises(ValueError, match="scaling"):
+        fastloss.sinkhorn(x, y, epsilon=0.1, scaling=1.0)
+
+
+def test_small_epsilon_on_a_unique_assignment():
+    # two points each, a unique optimal permutation (EMD 1.25): the entropic plan tends to it,
+    # and W_eps = EMD + eps KL(T | a b^T) = 1.25 + eps log 2 up to terms exp(-1/eps) small;
+    # cold Sinkhorn contracts by tanh(25) per step here, so this needs the epsilon scaling
+    x, y = [[0.0], [1.0]], [[0.5], [3.0]]
+    for eps in (0.01, 0.001):
+        np.testing.assert_allclose(fastloss.sinkhorn(x, y, epsilon=eps), 1.25 + eps * np.log(2),
+                                   rtol=1e-12)
+        np.testing.assert_allclose(fastloss.sinkhorn(x, y, epsilon=eps, debias=True), 1.25,
+                                   rtol=1e-12)

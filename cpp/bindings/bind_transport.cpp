@@ -143,7 +143,8 @@ py::dict earth_movers_distance(const Opt<T>& x, const Opt<T>& y, const Opt<T>& c
 template <class T>
 py::dict sinkhorn(const Array<T>& x, const Array<T>& y, const Lengths& x_lengths,
                   const Lengths& y_lengths, const Array<double>& a, const Array<double>& b,
-                  double power, double epsilon, std::int64_t max_iter, double tol, bool debias,
+                  double power, double epsilon, double scaling, std::int64_t max_iter,
+                  double tol, bool debias,
                   bool want_grad, const Array<double>& grad_scale, index_t dense_cost_entries,
                   int num_threads) {
     require_threads(num_threads);
@@ -171,6 +172,8 @@ py::dict sinkhorn(const Array<T>& x, const Array<T>& y, const Lengths& x_lengths
         fail("epsilon: expected a positive finite number, got " + std::to_string(epsilon));
     if (max_iter < 1) fail("max_iter: expected a positive integer, got " + std::to_string(max_iter));
     if (!(tol >= 0.0)) fail("tol: expected a non-negative number, got " + std::to_string(tol));
+    if (!(scaling >= 0.0 && scaling < 1.0))
+        fail("scaling: expected a number in [0, 1), got " + std::to_string(scaling));
     in.x_lengths = x_lengths ? x_lengths->data() : nullptr;
     in.y_lengths = y_lengths ? y_lengths->data() : nullptr;
     in.a = a.data();
@@ -182,6 +185,7 @@ py::dict sinkhorn(const Array<T>& x, const Array<T>& y, const Lengths& x_lengths
     prm.max_iter = max_iter;
     prm.tol = tol;
     prm.debias = debias;
+    prm.scaling = scaling;
     Array<double> value({in.batch});
     Labels iterations({in.batch});
     Array<std::int32_t> converged({in.batch});
@@ -276,7 +280,8 @@ void define(py::module_& m) {
     m.def("sinkhorn", &sinkhorn<T>, py::arg("x").noconvert(), py::arg("y").noconvert(),
           py::arg("x_lengths").noconvert(), py::arg("y_lengths").noconvert(),
           py::arg("a").noconvert(), py::arg("b").noconvert(), py::arg("power"),
-          py::arg("epsilon"), py::arg("max_iter"), py::arg("tol"), py::arg("debias"),
+          py::arg("epsilon"), py::arg("scaling"), py::arg("max_iter"), py::arg("tol"),
+          py::arg("debias"),
           py::arg("want_grad"), py::arg("grad_scale").noconvert(),
           py::arg("dense_cost_entries"), py::arg("num_threads"));
     m.def("wasserstein_1d", &wasserstein_1d<T>, py::arg("u").noconvert(), py::arg("v").noconvert(),

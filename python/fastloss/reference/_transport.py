@@ -285,8 +285,8 @@ def _entropic(C, a, b, eps, max_iter, tol, symmetric=False):
 
 
 def sinkhorn(x, y, a=None, b=None, *, epsilon, cost="euclidean", p=None, debias=False,
-             x_lengths=None, y_lengths=None, reduction="mean", normalize=False, max_iter=1000,
-             tol=1e-9, num_threads=None):
+             x_lengths=None, y_lengths=None, reduction="mean", normalize=False, scaling=0.5,
+             max_iter=1000, tol=1e-9, num_threads=None):
     return sinkhorn_value_and_grad(x, y, a, b, epsilon=epsilon, cost=cost, p=p, debias=debias,
                                    x_lengths=x_lengths, y_lengths=y_lengths,
                                    reduction=reduction, normalize=normalize, max_iter=max_iter,
@@ -295,9 +295,10 @@ def sinkhorn(x, y, a=None, b=None, *, epsilon, cost="euclidean", p=None, debias=
 
 def sinkhorn_value_and_grad(x, y, a=None, b=None, *, epsilon, cost="euclidean", p=None,
                             debias=False, x_lengths=None, y_lengths=None, reduction="mean",
-                            normalize=False, max_iter=1000, tol=1e-9, grad_output=None,
-                            num_threads=None):
-    """W_eps = <a, f> + <b, g> at the fixed point; gradients by the envelope theorem (the plan
+                            normalize=False, scaling=0.5, max_iter=1000, tol=1e-9,
+                            grad_output=None, num_threads=None):
+    """(The reference iterates cold at epsilon: `scaling` changes the speed, not the fixed
+    point.) W_eps = <a, f> + <b, g> at the fixed point; gradients by the envelope theorem (the plan
     for the points, the centred potentials for the masses); debias: W(a,b) - W(a,a)/2 - W(b,b)/2."""
     power = _power(cost, p)
     problems, batched = _problems(x, y, a, b, x_lengths, y_lengths, normalize)

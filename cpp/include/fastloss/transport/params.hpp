@@ -80,6 +80,7 @@ struct SinkhornParams {
     std::int64_t max_iter = 1000;
     double tol = 1e-9;
     bool debias = false;
+    double scaling = 0.5;  ///< epsilon annealing ratio in (0, 1); 0: none
 };
 
 /// Where the Sinkhorn kernel writes; every pointer but value, iterations, converged may be null.

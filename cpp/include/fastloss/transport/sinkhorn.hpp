@@ -143,6 +143,23 @@ struct EntropicProblem {
                     std::memcmp(a, b, sizeof(double) * static_cast<std::size_t>(n)) == 0;
     }
 
+    /// Epsilon scaling (Kosowsky and Yuille; Schmitzer; GeomLoss): one update at each of
+    /// eps_k = max_cost * scaling^k down to epsilon, warm-starting the potentials, before the
+    /// iterations at epsilon itself. Small epsilon converges slowly from cold potentials (the
+    /// contraction rate of Sinkhorn's map tends to 1 as epsilon -> 0); from the annealed ones
+    /// it starts close. The first epsilon of the schedule (each next one is `scaling` times
+    /// it, while above epsilon); 0 when there is none (scaling 0).
+    double annealing_start(const SinkhornParams& prm) const {
+        if (!(prm.scaling > 0.0)) return 0.0;
+        double top = 0.0;
+        std::unique_ptr<double[]> scratch = make_buffer<double>(rows.m);
+        for (index_t i = 0; i < rows.n; ++i) {
+            const double* c = rows.row(i, scratch.get());
+            for (index_t j = 0; j < rows.m; ++j) top = c[j] > top ? c[j] : top;
+        }
+        return top;
+    }
+
     /// Runs the iterations; returns W_eps.
     double solve(const SinkhornParams& prm, int threads) {
         return symmetric ? solve_symmetric(prm, threads) : solve_pair(prm, threads);
@@ -155,13 +172,19 @@ struct EntropicProblem {
         const index_t n = rows.n;
         std::unique_ptr<double[]> fresh = make_buffer<double>(n);
         for (index_t i = 0; i < n; ++i) f[i] = 0.0;
-        while (iterations < prm.max_iter) {
+        auto step = [&](double eps) {
             for (index_t i = 0; i < n; ++i) fresh[i] = f[i];
             const double err =
-                half_step(rows, n, n, log_a.get(), a, f.get(), fresh.get(), prm.epsilon, threads);
+                half_step(rows, n, n, log_a.get(), a, f.get(), fresh.get(), eps, threads);
             for (index_t i = 0; i < n; ++i) f[i] = 0.5 * (f[i] + fresh[i]);
+            return err;
+        };
+        for (double eps = annealing_start(prm); eps > prm.epsilon; eps *= prm.scaling) step(eps);
+        std::int64_t done = 0;
+        while (done < prm.max_iter) {
+            const double err = step(prm.epsilon);
             ++iterations;
-            if (iterations > 1 && err <= prm.tol) {
+            if (++done > 1 && err <= prm.tol) {
                 converged = true;
                 break;
             }
@@ -178,13 +201,19 @@ struct EntropicProblem {
         const index_t n = rows.n, m = rows.m;
         for (index_t i = 0; i < n; ++i) f[i] = 0.0;
         for (index_t j = 0; j < m; ++j) g[j] = 0.0;
+        for (double eps = annealing_start(prm); eps > prm.epsilon; eps *= prm.scaling) {
+            half_step(cols, m, n, log_a.get(), b, f.get(), g.get(), eps, threads);
+            half_step(rows, n, m, log_b.get(), a, g.get(), f.get(), eps, threads);
+            ++iterations;
+        }
         // g first: then every f-step measures the row error of a plan with exact columns.
         half_step(cols, m, n, log_a.get(), b, f.get(), g.get(), prm.epsilon, threads);
-        while (iterations < prm.max_iter) {
+        std::int64_t done = 0;
+        while (done < prm.max_iter) {
             const double err =
                 half_step(rows, n, m, log_b.get(), a, g.get(), f.get(), prm.epsilon, threads);
             ++iterations;
-            if (iterations > 1 && err <= prm.tol) {
+            if (++done > 1 && err <= prm.tol) {
                 converged = true;
                 break;
             }
