@@ -197,6 +197,23 @@ def metric_cases(rng, rows: int, dim: int, dtype) -> list[Case]:
                  lambda: ref.triplet_margin_loss_value_and_grad(a, p, n), t_call)]
 
 
+def transport_cases(rng, points: int, samples: int, dtype) -> list[Case]:
+    """Exact EMD between two weighted 3-D clouds and W_1 between two samples on the line,
+    with gradients (no PyTorch formulation: torch has no exact transport)."""
+    x = rng.random((points, 3)).astype(dtype)
+    y = rng.random((points, 3)).astype(dtype)
+    a = rng.random(points) + 0.1
+    a /= a.sum()
+    u = rng.normal(size=samples).astype(dtype)
+    v = (rng.normal(size=samples) + 0.5).astype(dtype)
+    return [Case("emd", f"{points}x3 vs {points}x3",
+                 lambda: fastloss.emd_value_and_grad(x, y, a),
+                 lambda: ref.emd_value_and_grad(x, y, a), None),
+            Case("wasserstein_1d", f"{samples} vs {samples}",
+                 lambda: fastloss.wasserstein_1d_value_and_grad(u, v),
+                 lambda: ref.wasserstein_1d_value_and_grad(u, v), None)]
+
+
 def rl_cases(rng, steps: int, envs: int, rows: int, actions: int, dtype) -> list[Case]:
     """Scans over (steps, envs) and the RL losses over (rows, actions)."""
     torch = _torch()
@@ -245,18 +262,22 @@ def rl_cases(rng, steps: int, envs: int, rows: int, actions: int, dtype) -> list
 
 SIZES = {
     # name: (regression elements, classification rows, classes, (maps, classes, side),
-    #        (scan steps, environments, RL rows, actions), (clouds, points per cloud))
-    "short": (1_000_000, 20_000, 100, (4, 21, 64), (2_000, 16, 100_000, 18), (8, 1024)),
-    "large": (20_000_000, 200_000, 100, (8, 21, 256), (10_000, 64, 1_000_000, 18), (32, 2048)),
+    #        (scan steps, environments, RL rows, actions), (clouds, points per cloud),
+    #        (EMD points, 1-D samples)); the NumPy EMD reference is a plain Python loop
+    "short": (1_000_000, 20_000, 100, (4, 21, 64), (2_000, 16, 100_000, 18), (8, 1024),
+              (64, 1_000_000)),
+    "large": (20_000_000, 200_000, 100, (8, 21, 256), (10_000, 64, 1_000_000, 18), (32, 2048),
+              (256, 10_000_000)),
 }
 
 
 def all_cases(size: str, dtype, seed: int = 0) -> list[Case]:
     rng = np.random.default_rng(seed)
     n, rows, classes, (maps, map_classes, side), (steps, envs, rl_rows, actions), (
-        clouds, points) = SIZES[size]
+        clouds, points), (emd_points, samples) = SIZES[size]
     return (regression_cases(rng, n, dtype) + classification_cases(rng, rows, classes, dtype)
             + segmentation_cases(rng, maps, map_classes, side, dtype)
             + pointcloud_cases(rng, clouds, points, dtype)
             + metric_cases(rng, rows // 4, 128, dtype)
-            + rl_cases(rng, steps, envs, rl_rows, actions, dtype))
+            + rl_cases(rng, steps, envs, rl_rows, actions, dtype)
+            + transport_cases(rng, emd_points, samples, dtype))
