@@ -7,8 +7,8 @@
 // has been seen, then the most negative arc enters), pushes mass around the cycle it closes
 // in the tree, and drops the arc that empties first. No arc prices negative: optimal.
 //
-// The start is the north-west corner plan along an order of rows and columns (for points, by
-// a projection: a staircase close to the 1-D optimum); ties advance the column, so every
+// The start is the north-west corner plan along an order of rows and columns (for points, a
+// space-filling curve through them, emd.hpp); ties advance the column, so every
 // empty arc leaves a row for a column, away from the root. That tree is strongly feasible,
 // and the leaving-arc rule below (the last blocking arc from the cycle's apex in the direction
 // of the flow) keeps it so, which rules out cycling on degenerate pivots (Cunningham 1976).
@@ -16,6 +16,7 @@
 // for the subtree walk that updates potentials and depths after a pivot.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
