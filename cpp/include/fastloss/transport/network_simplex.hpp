@@ -12,8 +12,8 @@
 // empty arc leaves a row for a column, away from the root. That tree is strongly feasible,
 // and the leaving-arc rule below (the last blocking arc from the cycle's apex in the direction
 // of the flow) keeps it so, which rules out cycling on degenerate pivots (Cunningham 1976).
-// Tree arcs are stored at their child node (parent, flow, depth); children as sibling lists
-// for the subtree walk that updates potentials and depths after a pivot.
+// Tree arcs are stored at their child node (parent, flow, subtree size); children as sibling
+// lists for the walk that shifts potentials after a pivot, over the smaller side of the cut.
 #pragma once
 
 #include <algorithm>
@@ -61,6 +61,7 @@ public:
           m_(m),
           node_(make_buffer<TreeNode>(n + m)),
           stack_(make_buffer<std::int64_t>(n + m)),
+          mark_(make_buffer<std::int64_t>(n + m)),
           pot_(make_buffer<double>(n + m)),
           scratch_(make_buffer<double>(m)) {
         north_west_corner(a, b, row_order, col_order);
@@ -110,11 +111,15 @@ private:
     index_t n_, m_;
     /// A node of the basis tree with the arc to its parent, in one 32-byte record.
     struct TreeNode {
-        std::int32_t parent, first_child, next_sibling, prev_sibling, depth, unused;
+        std::int32_t parent, first_child, next_sibling, prev_sibling;
+        std::int32_t size;  ///< nodes in the subtree rooted here
+        std::int32_t unused;
         double flow;  ///< mass on the arc to the parent
     };
     std::unique_ptr<TreeNode[]> node_;
     std::unique_ptr<std::int64_t[]> stack_;
+    std::unique_ptr<std::int64_t[]> mark_;  // apex search: +stamp from a's side, -stamp from b's
+    std::int64_t stamp_ = 0;
     std::unique_ptr<double[]> pot_, scratch_;
     std::int64_t root_ = 0, iterations_ = 0;
     index_t next_row_ = 0;
@@ -146,12 +151,16 @@ private:
 
     void north_west_corner(const double* a, const double* b, const std::int64_t* row_order,
                            const std::int64_t* col_order) {
-        for (index_t x = 0; x < n_ + m_; ++x) node_[x].first_child = kNone;
-        index_t i = 0, j = 0;
+        for (index_t x = 0; x < n_ + m_; ++x) {
+            node_[x].first_child = kNone;
+            node_[x].size = 1;
+            mark_[x] = 0;
+        }
+        index_t i = 0, j = 0, created = 0;
         std::int64_t row = row_order[0], col = n_ + col_order[0];
         root_ = row;
         node_[row].parent = kNone;
-        node_[row].depth = 0;
+        stack_[created++] = row;
         double ra = a[row], cb = b[col - n_];
         bool col_is_new = true;  // the node the current arc brought into the tree
         for (;;) {
@@ -161,7 +170,7 @@ private:
             const std::int64_t child = col_is_new ? col : row;
             add_child(col_is_new ? row : col, child);
             node_[child].flow = f;
-            node_[child].depth = node_[node_[child].parent].depth + 1;
+            stack_[created++] = child;
             if (i == n_ - 1 && j == m_ - 1) break;
             // The column is used up (ties included): the next arc brings the next column.
             col_is_new = i == n_ - 1 || (j < m_ - 1 && ra >= cb);
@@ -172,6 +181,22 @@ private:
                 row = row_order[++i];
                 ra = a[row];
             }
+        }
+        // Subtree sizes: every node was created after its parent.
+        for (index_t k = created - 1; k > 0; --k)
+            node_[node_[stack_[k]].parent].size += node_[stack_[k]].size;
+    }
+
+    /// Adds d_row to the rows and -d_row to the columns of the subtree of `top`, leaving out
+    /// the subtree of `skip`.
+    void shift_potentials(std::int64_t top_node, std::int64_t skip, double d_row) {
+        index_t top = 0;
+        stack_[top++] = top_node;
+        while (top > 0) {
+            const std::int64_t p = stack_[--top];
+            pot_[p] += is_row(p) ? d_row : -d_row;
+            for (std::int64_t c = node_[p].first_child; c != kNone; c = node_[c].next_sibling)
+                if (c != skip) stack_[top++] = c;
         }
     }
 
@@ -231,15 +256,30 @@ private:
 
     void pivot(index_t enter_row, index_t enter_col, double r) {
         const std::int64_t a = enter_row, b = n_ + enter_col;
+        // The apex: climb from a and from b in turns, marking each side's nodes, until one
+        // side steps on a node the other has marked (no depths to keep up to date).
+        const std::int64_t stamp = ++stamp_;
         std::int64_t x = a, y = b;
-        while (x != y) {  // climb to the apex of the cycle the entering arc closes
-            if (node_[x].depth > node_[y].depth) {
-                x = node_[x].parent;
-            } else if (node_[y].depth > node_[x].depth) {
-                y = node_[y].parent;
-            } else {
-                x = node_[x].parent;
-                y = node_[y].parent;
+        mark_[a] = stamp;
+        mark_[b] = -stamp;
+        for (;;) {
+            const std::int64_t px = node_[x].parent;
+            if (px != kNone) {
+                if (mark_[px] == -stamp) {
+                    x = px;
+                    break;
+                }
+                mark_[px] = stamp;
+                x = px;
+            }
+            const std::int64_t py = node_[y].parent;
+            if (py != kNone) {
+                if (mark_[py] == stamp) {
+                    x = py;
+                    break;
+                }
+                mark_[py] = -stamp;
+                y = py;
             }
         }
         const std::int64_t join = x;
@@ -265,35 +305,40 @@ private:
             for (x = a; x != join; x = node_[x].parent) node_[x].flow += is_row(x) ? -theta : theta;
             for (x = b; x != join; x = node_[x].parent) node_[x].flow += is_row(x) ? theta : -theta;
         }
-        // Hang the subtree cut off below the leaving arc from the entering arc: reverse the
-        // parent links on the path from its new root (a or b) up to the leaving node.
+        // Hang the subtree S cut off below the leaving arc from the entering arc: reverse the
+        // parent links on the path from its new root (a or b) up to the leaving node. Sizes:
+        // the old path from the cut to the apex loses |S|, the new one from the attachment to
+        // the apex gains it; on the reversed path each node keeps |S| minus what hung below.
         const std::int64_t new_root = leave_on_b_side ? b : a;
         const std::int64_t attach = leave_on_b_side ? a : b;
+        const std::int32_t cut = node_[leave].size;
+        for (x = node_[leave].parent; x != join; x = node_[x].parent) node_[x].size -= cut;
         std::int64_t prev = attach, node = new_root;
         double carried = theta;
+        std::int32_t below = 0;
         for (;;) {
             const std::int64_t up = node_[node].parent;
             const double up_flow = node_[node].flow;
+            const std::int32_t old_size = node_[node].size;
             remove_child(node);
             add_child(prev, node);
             node_[node].flow = carried;
+            node_[node].size = cut - below;
             if (node == leave) break;
+            below = old_size;
             prev = node;
             carried = up_flow;
             node = up;
         }
-        // The moved subtree's potentials shift so that the entering arc is tight, and its
-        // depths follow its new place.
+        for (x = attach; x != join; x = node_[x].parent) node_[x].size += cut;
+        // The entering arc must be tight: shift the potentials of S by r (rows) and -r
+        // (columns), or, when S is the larger part, those of the rest the other way (the duals
+        // are defined up to such a shift): a walk of the smaller side.
         const double d_row = is_row(new_root) ? r : -r;
-        index_t top = 0;
-        stack_[top++] = new_root;
-        while (top > 0) {
-            const std::int64_t p = stack_[--top];
-            node_[p].depth = node_[node_[p].parent].depth + 1;
-            pot_[p] += is_row(p) ? d_row : -d_row;
-            for (std::int64_t c = node_[p].first_child; c != kNone; c = node_[c].next_sibling)
-                stack_[top++] = c;
-        }
+        if (2 * static_cast<index_t>(cut) <= n_ + m_)
+            shift_potentials(new_root, kNone, d_row);
+        else
+            shift_potentials(root_, new_root, -d_row);
     }
 };
 
