@@ -165,6 +165,20 @@ def test_solvers_agree_on_larger_problems(rng):
                              np.full(300, 1 / 300) if b is None else b)
 
 
+def test_network_simplex_does_not_stall_on_rounding():
+    # a regression: potentials shifted pivot after pivot drifted until rounding priced arcs
+    # negative near the optimum and degenerate pivots went on and on (3000 uniform 3-D points
+    # took minutes); the cap turns a stall into a failure, not a hang
+    lsa = pytest.importorskip("scipy.optimize").linear_sum_assignment
+    rng = np.random.default_rng(0)
+    x, y = rng.random((3000, 3)), rng.random((3000, 3))
+    result = fastloss.emd_solve(x, y, method="network_simplex", max_iter=400_000)
+    assert result.status == "optimal"
+    C = cost_matrix(x, y)
+    r, c = lsa(C)
+    np.testing.assert_allclose(result.value, C[r, c].mean(), rtol=1e-10)
+
+
 # ---- optimality certificates and identities ---------------------------------------------------
 
 @pytest.mark.parametrize("kind", ["random", "uniform", "integer_costs", "zero_masses",

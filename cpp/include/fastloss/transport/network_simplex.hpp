@@ -74,13 +74,27 @@ public:
         // few pivots and cost more time).
         const index_t block = std::max<index_t>(
             1, static_cast<index_t>(std::sqrt(static_cast<double>(n_) * static_cast<double>(m_))) / m_);
+        // The potentials are shifted pivot after pivot (and a shift of the complement moves the
+        // root's): rounding accumulates. They are recomputed from the tree every n + m pivots
+        // (O(n + m), nothing amortised) and before optimality is declared.
+        const std::int64_t refresh = n_ + m_;
+        std::int64_t since_refresh = 0;
         for (;;) {
             index_t enter_row = -1, enter_col = -1;
             double enter_r = 0.0;
-            if (!price(block, enter_row, enter_col, enter_r)) break;
+            if (!price(block, enter_row, enter_col, enter_r)) {
+                if (since_refresh == 0) break;
+                compute_potentials();
+                since_refresh = 0;
+                continue;
+            }
             if (iterations_ >= max_iter) return TransportStatus::IterationLimit;
             pivot(enter_row, enter_col, enter_r);
             ++iterations_;
+            if (++since_refresh >= refresh) {
+                compute_potentials();
+                since_refresh = 0;
+            }
         }
         compute_potentials();
         return TransportStatus::Optimal;
