@@ -458,3 +458,19 @@ def test_bad_cost_matrix():
         fastloss.emd_solve(np.zeros((2, 1)), np.zeros((2, 1)), cost_matrix=np.zeros((2, 2)))
     with pytest.raises(ValueError, match="grad_output"):
         fastloss.emd_from_cost_value_and_grad(np.zeros((2, 2)), grad_output=[1.0, 2.0])
+
+
+def test_input_conventions(rng):
+    x, y = rng.random((20, 6))[:, ::2], rng.random((15, 3))  # x is a strided view
+    expected = fastloss.emd(np.ascontiguousarray(x), y)
+    assert fastloss.emd(x, y) == expected
+    half = fastloss.emd(x.astype(np.float16), y)  # float16 computes in float32, like NumPy
+    assert half.dtype == np.float32
+    np.testing.assert_allclose(half, expected, rtol=1e-2)
+    whole = fastloss.emd((x * 10).astype(np.int64), (y * 10).astype(np.int64))
+    assert whole.dtype == np.float64  # integers become float64
+    np.testing.assert_allclose(
+        whole, fastloss.emd(np.floor(x * 10), np.floor(y * 10)), rtol=1e-14)
+    _, (gx, gy, _, _) = fastloss.emd_value_and_grad(x.astype(np.float32), y)
+    assert gx.dtype == np.float32  # y adopts x's dtype
+    assert gy.dtype == np.float32
