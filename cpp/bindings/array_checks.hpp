@@ -119,6 +119,21 @@ E parse_choice(const char* name, const std::string& value,
     fail(std::string(name) + ": expected one of " + expected + ", got '" + value + "'");
 }
 
+/// Per-item lengths of a padded batch: None, or shape (batch,) with values in [minimum, size].
+inline void require_lengths(const std::optional<Labels>& lengths, const char* name,
+                            index_t batch, index_t size, index_t minimum) {
+    if (!lengths) return;
+    if (lengths->ndim() != 1 || lengths->shape(0) != batch)
+        fail(std::string(name) + ": expected shape (" + std::to_string(batch) + ",), got " +
+             shape_str(*lengths));
+    const std::int64_t* l = lengths->data();
+    for (index_t k = 0; k < batch; ++k)
+        if (l[k] < minimum || l[k] > size)
+            fail(std::string(name) + ": expected values in [" + std::to_string(minimum) + ", " +
+                 std::to_string(size) + "], got " + std::to_string(l[k]) + " at index " +
+                 std::to_string(k));
+}
+
 inline void require_threads(int num_threads) {
     if (num_threads < 1)
         fail("num_threads: expected a positive integer, got " + std::to_string(num_threads));

@@ -19,18 +19,6 @@ SearchMethod parse_method(const std::string& method) {
         {{"auto", SearchMethod::Auto}, {"kdtree", SearchMethod::KdTree}, {"brute", SearchMethod::Brute}});
 }
 
-void require_lengths(const Lengths& lengths, const char* name, index_t batch, index_t points) {
-    if (!lengths) return;
-    if (lengths->ndim() != 1 || lengths->shape(0) != batch)
-        fail(std::string(name) + ": expected shape (" + std::to_string(batch) + ",), got " +
-             shape_str(*lengths));
-    const std::int64_t* l = lengths->data();
-    for (index_t b = 0; b < batch; ++b)
-        if (l[b] < 0 || l[b] > points)
-            fail(std::string(name) + ": expected values in [0, " + std::to_string(points) +
-                 "], got " + std::to_string(l[b]) + " at index " + std::to_string(b));
-}
-
 /// Two batched clouds of one dimension and batch size.
 template <class T>
 CloudPair<T> cloud_pair(const Array<T>& x, const Array<T>& y, const Lengths& xl,
@@ -43,8 +31,8 @@ CloudPair<T> cloud_pair(const Array<T>& x, const Array<T>& y, const Lengths& xl,
     if (x.shape(2) < 1) fail("x: expected points of at least one coordinate, got " + shape_str(x));
     if (x.shape(1) > INT32_MAX || y.shape(1) > INT32_MAX)  // the KD-tree keeps 32-bit indices
         fail("x, y: expected at most 2^31 - 1 points per cloud");
-    require_lengths(xl, "x_lengths", x.shape(0), x.shape(1));
-    require_lengths(yl, "y_lengths", y.shape(0), y.shape(1));
+    require_lengths(xl, "x_lengths", x.shape(0), x.shape(1), 0);  // empty clouds allowed
+    require_lengths(yl, "y_lengths", y.shape(0), y.shape(1), 0);
     return CloudPair<T>{x.data(),  y.data(),  xl ? xl->data() : nullptr,
                         yl ? yl->data() : nullptr, x.shape(0), x.shape(1),
                         y.shape(1), x.shape(2)};

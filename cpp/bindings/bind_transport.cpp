@@ -15,18 +15,6 @@ template <class T>
 using Opt = std::optional<Array<T>>;
 using Lengths = std::optional<Labels>;
 
-void require_lengths(const Lengths& lengths, const char* name, index_t batch, index_t size) {
-    if (!lengths) return;
-    if (lengths->ndim() != 1 || lengths->shape(0) != batch)
-        fail(std::string(name) + ": expected shape (" + std::to_string(batch) + ",), got " +
-             shape_str(*lengths));
-    const std::int64_t* l = lengths->data();
-    for (index_t k = 0; k < batch; ++k)
-        if (l[k] < 1 || l[k] > size)
-            fail(std::string(name) + ": expected values in [1, " + std::to_string(size) +
-                 "], got " + std::to_string(l[k]) + " at index " + std::to_string(k));
-}
-
 /// A new array of `shape` stored in result[key]; returns its data for the kernel.
 template <class V>
 V* output(py::dict& result, const char* key, std::vector<py::ssize_t> shape) {
@@ -63,8 +51,8 @@ void set_masses(TransportBatch<T>& in, const Lengths& x_lengths, const Lengths& 
     require_shape(a, "a", {in.batch, in.n}, "the rows");
     require_shape(b, "b", {in.batch, in.m}, "the columns");
     require_shape(grad_scale, "grad_scale", {in.batch}, "the batch");
-    require_lengths(x_lengths, "x_lengths", in.batch, in.n);
-    require_lengths(y_lengths, "y_lengths", in.batch, in.m);
+    require_lengths(x_lengths, "x_lengths", in.batch, in.n, 1);  // a problem needs a point
+    require_lengths(y_lengths, "y_lengths", in.batch, in.m, 1);
     if (!(power > 0.0)) fail("p: expected a positive exponent, got " + std::to_string(power));
     in.x_lengths = x_lengths ? x_lengths->data() : nullptr;
     in.y_lengths = y_lengths ? y_lengths->data() : nullptr;
