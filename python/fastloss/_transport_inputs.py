@@ -126,7 +126,6 @@ class TransportProblems:
                 msg = "cost: expected no NaN or -inf (+inf forbids a pair)"
                 raise ValueError(msg)
         self.shape = (batch, n, m)
-        self.a_given, self.b_given = a is not None, b is not None
         self.a = masses(a, "a", (batch, n), self.batched, self.x_lengths)
         self.b = masses(b, "b", (batch, m), self.batched, self.y_lengths)
         balance(self.a, self.b, a, b, normalize, self.batched, ("a", "b"))

@@ -67,17 +67,18 @@ struct FlowList {
     bool live(std::int64_t e) const { return row[e] != kNone; }
 
 private:
+    template <class V>
+    void regrow(std::unique_ptr<V[]>& arr, std::int64_t new_capacity) const {
+        std::unique_ptr<V[]> fresh = make_buffer<V>(new_capacity);
+        for (std::int64_t e = 0; e < used; ++e) fresh[e] = arr[e];
+        arr = std::move(fresh);
+    }
+
     void grow(std::int64_t new_capacity) {
-        auto move = [&](auto& arr, auto* tag) {
-            using V = std::remove_pointer_t<decltype(tag)>;
-            std::unique_ptr<V[]> fresh = make_buffer<V>(new_capacity);
-            for (std::int64_t e = 0; e < used; ++e) fresh[e] = arr[e];
-            arr = std::move(fresh);
-        };
-        move(row, static_cast<std::int64_t*>(nullptr));
-        move(col, static_cast<std::int64_t*>(nullptr));
-        move(next, static_cast<std::int64_t*>(nullptr));
-        move(mass, static_cast<double*>(nullptr));
+        regrow(row, new_capacity);
+        regrow(col, new_capacity);
+        regrow(next, new_capacity);
+        regrow(mass, new_capacity);
         capacity = new_capacity;
     }
 };

@@ -102,8 +102,6 @@ public:
 
     const double* u() const { return pot_.get(); }
     const double* v() const { return pot_.get() + n_; }
-    double* u_mut() { return pot_.get(); }
-    double* v_mut() { return pot_.get() + n_; }
     std::int64_t iterations() const { return iterations_; }
 
     /// The tree arcs that carry mass, as (row, column, mass); returns how many.
