@@ -103,7 +103,7 @@ def _solve(problems: TransportProblems, power: float, max_iter: Any, num_threads
     if method not in METHODS:
         msg = f"method: expected one of {', '.join(repr(k) for k in METHODS)}, got {method!r}"
         raise ValueError(msg)
-    if problems.cost is not None and np.isinf(problems.cost).any():
+    if problems.has_inf:
         if method == "network_simplex":
             msg = "method: the network simplex needs finite costs; use 'shortest_path' or 'auto'"
             raise ValueError(msg)

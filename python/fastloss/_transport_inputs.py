@@ -97,6 +97,7 @@ class TransportProblems:
                  b: Any = None, x_lengths: Any = None, y_lengths: Any = None,
                  normalize: bool = False) -> None:
         self.x = self.y = self.cost = None
+        self.has_inf = False  # +inf in a cost matrix (points are checked finite)
         self.x_lengths = self.y_lengths = None
         if cost is None:
             pair = CloudPair(x, y, x_lengths, y_lengths)
@@ -122,7 +123,9 @@ class TransportProblems:
             if n < 1 or m < 1:
                 msg = f"cost: expected at least one row and one column, got shape {c.shape}"
                 raise ValueError(msg)
-            if np.isnan(self.cost).any() or (self.cost == -np.inf).any():
+            # one pass over the costs; the rare non-finite ones are then looked at closely
+            self.has_inf = not np.isfinite(self.cost).all()
+            if self.has_inf and (np.isnan(self.cost).any() or (self.cost == -np.inf).any()):
                 msg = "cost: expected no NaN or -inf (+inf forbids a pair)"
                 raise ValueError(msg)
         self.shape = (batch, n, m)
