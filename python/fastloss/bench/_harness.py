@@ -44,6 +44,27 @@ def time_call(fn: Callable[[], object], *, repeat: int = 7, warmup: int = 2,
     return Timing(float(med), float(q3 - q1), len(times))
 
 
+def time_interleaved(fns: dict[str, Callable[[], object]], *, repeat: int = 7,
+                     warmup: int = 2) -> dict[str, Timing]:
+    """Like time_call for several callables, run in turns (a, b, a, b, ...) so that a slow phase
+    of the machine (on our VMs, the first touches of guest memory the host has not backed yet
+    cost ~10x for large fresh arrays) hits every contender alike instead of whichever ran first."""
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    out = {}
+    for name, ts in times.items():
+        q1, med, q3 = np.percentile(np.array(ts) * 1e3, [25, 50, 75])
+        out[name] = Timing(float(med), float(q3 - q1), len(ts))
+    return out
+
+
 _PEAK_PROBE = """
 import os, resource, sys
 
