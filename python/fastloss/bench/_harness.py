@@ -47,8 +47,8 @@ def time_call(fn: Callable[[], object], *, repeat: int = 7, warmup: int = 2,
 def time_interleaved(fns: dict[str, Callable[[], object]], *, repeat: int = 7,
                      warmup: int = 2) -> dict[str, Timing]:
     """Like time_call for several callables, run in turns (a, b, a, b, ...) so that a slow phase
-    of the machine (on our VMs, the first touches of guest memory the host has not backed yet
-    cost ~10x for large fresh arrays) hits every contender alike instead of whichever ran first."""
+    of the machine (on our VMs, first touches of large fresh arrays are at times ~10x slower for
+    several calls in a row) hits every contender alike instead of whichever ran first."""
     for _ in range(warmup):
         for fn in fns.values():
             fn()
