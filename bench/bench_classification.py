@@ -2,7 +2,7 @@
 
     python -m bench.bench_classification [--repeat 9] [--threads N] [--quick] [--json PATH]
 
-For each case, in one run: fastloss forward+gradient (a fresh gradient array, and reusing
+For each case, in one run, the calls taking turns: fastloss forward+gradient (a fresh gradient array, and reusing
 one via grad_out), PyTorch 2.13 CPU forward+backward (autograd), and the memory floor: the
 time np.copyto takes to copy the logits. Ratios: torch / fastloss (higher is better) and
 fastloss / copy (1 is the floor). Peak memory: extra resident memory of one call, each library
@@ -22,7 +22,7 @@ from fastloss.bench._harness import (
     peak_memory_mib,
     ratio,
     start_bench,
-    time_call,
+    time_interleaved,
 )
 
 CASES = {
@@ -88,13 +88,19 @@ def main(argv=None) -> Report:
         ns["dst"] = np.empty_like(ns["x"])
         call = FASTLOSS_CALL[loss]
         call_out = call[:-1] + ", grad_out=grad)"
-        native = time_call(lambda c=call, ns=ns: eval(c, ns), repeat=args.repeat).median_ms
-        reused = time_call(lambda c=call_out, ns=ns: eval(c, ns), repeat=args.repeat).median_ms
-        copy = time_call(lambda ns=ns: np.copyto(ns["dst"], ns["x"]), repeat=args.repeat).median_ms
-        torch_ms = torch_peak = None
+        contenders = {
+            "native": lambda c=call, ns=ns: eval(c, ns),
+            "reused": lambda c=call_out, ns=ns: eval(c, ns),
+            "copy": lambda ns=ns: np.copyto(ns["dst"], ns["x"]),
+        }
         if torch is not None:
             exec(TORCH_SETUP, ns)  # noqa: S102
-            torch_ms = time_call(ns["torch_" + loss], repeat=args.repeat).median_ms
+            contenders["torch"] = ns["torch_" + loss]
+        # in turns, so that slow phases of the machine hit every contender alike
+        timings = time_interleaved(contenders, repeat=args.repeat)
+        native, reused, copy = (timings[k].median_ms for k in ("native", "reused", "copy"))
+        torch_ms = timings["torch"].median_ms if torch is not None else None
+        torch_peak = None
         native_peak = None
         if not args.quick:
             setup = SETUP.format(shape=shape)
