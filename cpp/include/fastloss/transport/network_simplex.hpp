@@ -12,8 +12,11 @@
 // empty arc leaves a row for a column, away from the root. That tree is strongly feasible,
 // and the leaving-arc rule below (the last blocking arc from the cycle's apex in the direction
 // of the flow) keeps it so, which rules out cycling on degenerate pivots (Cunningham 1976).
-// Tree arcs are stored at their child node (parent, flow, subtree size); children as sibling
-// lists for the walk that shifts potentials after a pivot, over the smaller side of the cut.
+// Tree arcs are stored at their child node (parent, flow, subtree size). The tree is threaded
+// (Glover, Klingman & Stutz 1974; the augmented threaded index of Bradley, Brown & Graves
+// 1977): thread = the next node in a preorder, last = the last node of each subtree in it, so
+// a subtree is the run of `size` nodes that starts at its root, and the walk that shifts the
+// potentials after a pivot (over the smaller side of the cut) is one compact array chase.
 #pragma once
 
 #include <algorithm>
@@ -59,8 +62,14 @@ public:
         : costs_(costs),
           n_(n),
           m_(m),
-          node_(make_buffer<TreeNode>(n + m)),
+          parent_(make_buffer<std::int32_t>(n + m)),
+          thread_(make_buffer<std::int32_t>(n + m)),
+          rev_thread_(make_buffer<std::int32_t>(n + m)),
+          last_(make_buffer<std::int32_t>(n + m)),
+          size_(make_buffer<std::int32_t>(n + m)),
+          flow_(make_buffer<double>(n + m)),
           stack_(make_buffer<std::int64_t>(n + m)),
+          segment_(make_buffer<std::int32_t>(4 * (n + m))),
           mark_(make_buffer<std::int64_t>(n + m)),
           pot_(make_buffer<double>(n + m)),
           scratch_(make_buffer<double>(m)) {
@@ -108,11 +117,11 @@ public:
     std::int64_t export_plan(std::int64_t* rows, std::int64_t* cols, double* mass) const {
         std::int64_t count = 0;
         for (index_t x = 0; x < n_ + m_; ++x) {
-            if (node_[x].parent == kNone || !(node_[x].flow > 0.0)) continue;
-            const std::int64_t p = node_[x].parent;
+            if (parent_[x] == kNone || !(flow_[x] > 0.0)) continue;
+            const std::int64_t p = parent_[x];
             rows[count] = x < n_ ? x : p;
             cols[count] = (x < n_ ? p : x) - n_;
-            mass[count] = node_[x].flow;
+            mass[count] = flow_[x];
             ++count;
         }
         return count;
@@ -121,15 +130,12 @@ public:
 private:
     const Costs& costs_;
     index_t n_, m_;
-    /// A node of the basis tree with the arc to its parent, in one 32-byte record.
-    struct TreeNode {
-        std::int32_t parent, first_child, next_sibling, prev_sibling;
-        std::int32_t size;  ///< nodes in the subtree rooted here
-        std::int32_t unused;
-        double flow;  ///< mass on the arc to the parent
-    };
-    std::unique_ptr<TreeNode[]> node_;
-    std::unique_ptr<std::int64_t[]> stack_;
+    // Per node x, for the tree arc to its parent: parent (kNone at the root), the mass on it;
+    // the thread: preorder successor (cyclic), predecessor, last node of x's subtree, size.
+    std::unique_ptr<std::int32_t[]> parent_, thread_, rev_thread_, last_, size_;
+    std::unique_ptr<double[]> flow_;
+    std::unique_ptr<std::int64_t[]> stack_;  // the stem of a pivot
+    std::unique_ptr<std::int32_t[]> segment_;  // (first, last) runs of the re-threaded subtree
     std::unique_ptr<std::int64_t[]> mark_;  // apex search: +stamp from a's side, -stamp from b's
     std::int64_t stamp_ = 0;
     std::unique_ptr<double[]> pot_, scratch_;
@@ -144,34 +150,22 @@ private:
         return is_row(x) ? costs_.at(x, y - n_) : costs_.at(y, x - n_);
     }
 
-    void add_child(std::int64_t p, std::int64_t x) {
-        node_[x].parent = p;
-        node_[x].prev_sibling = kNone;
-        node_[x].next_sibling = node_[p].first_child;
-        if (node_[p].first_child != kNone) node_[node_[p].first_child].prev_sibling = x;
-        node_[p].first_child = x;
-    }
-
-    void remove_child(std::int64_t x) {
-        const std::int64_t p = node_[x].parent;
-        if (node_[x].prev_sibling != kNone)
-            node_[node_[x].prev_sibling].next_sibling = node_[x].next_sibling;
-        else
-            node_[p].first_child = node_[x].next_sibling;
-        if (node_[x].next_sibling != kNone) node_[node_[x].next_sibling].prev_sibling = node_[x].prev_sibling;
+    /// y follows x in the thread.
+    void link(std::int64_t x, std::int64_t y) {
+        thread_[x] = static_cast<std::int32_t>(y);
+        rev_thread_[y] = static_cast<std::int32_t>(x);
     }
 
     void north_west_corner(const double* a, const double* b, const std::int64_t* row_order,
                            const std::int64_t* col_order) {
         for (index_t x = 0; x < n_ + m_; ++x) {
-            node_[x].first_child = kNone;
-            node_[x].size = 1;
+            size_[x] = 1;
             mark_[x] = 0;
         }
         index_t i = 0, j = 0, created = 0;
         std::int64_t row = row_order[0], col = n_ + col_order[0];
         root_ = row;
-        node_[row].parent = kNone;
+        parent_[row] = kNone;
         stack_[created++] = row;
         double ra = a[row], cb = b[col - n_];
         bool col_is_new = true;  // the node the current arc brought into the tree
@@ -180,8 +174,8 @@ private:
             ra -= f;
             cb -= f;
             const std::int64_t child = col_is_new ? col : row;
-            add_child(col_is_new ? row : col, child);
-            node_[child].flow = f;
+            parent_[child] = static_cast<std::int32_t>(col_is_new ? row : col);
+            flow_[child] = f;
             stack_[created++] = child;
             if (i == n_ - 1 && j == m_ - 1) break;
             // The column is used up (ties included): the next arc brings the next column.
@@ -194,35 +188,33 @@ private:
                 ra = a[row];
             }
         }
-        // Subtree sizes: every node was created after its parent.
-        for (index_t k = created - 1; k > 0; --k)
-            node_[node_[stack_[k]].parent].size += node_[stack_[k]].size;
+        // Each new node hangs from the newest node or from its parent (whose subtree the
+        // newest node then closes, a leaf): the order of creation is a preorder.
+        for (index_t k = created - 1; k > 0; --k) size_[parent_[stack_[k]]] += size_[stack_[k]];
+        for (index_t k = 0; k < created; ++k) {
+            link(stack_[k], stack_[k + 1 < created ? k + 1 : 0]);
+            last_[stack_[k]] = static_cast<std::int32_t>(stack_[k + size_[stack_[k]] - 1]);
+        }
     }
 
-    /// Adds d_row to the rows and -d_row to the columns of the subtree of `top`, leaving out
-    /// the subtree of `skip`.
-    void shift_potentials(std::int64_t top_node, std::int64_t skip, double d_row) {
-        index_t top = 0;
-        stack_[top++] = top_node;
-        while (top > 0) {
-            const std::int64_t p = stack_[--top];
-            pot_[p] += is_row(p) ? d_row : -d_row;
-            for (std::int64_t c = node_[p].first_child; c != kNone; c = node_[c].next_sibling)
-                if (c != skip) stack_[top++] = c;
+    /// Adds d_row to the rows and -d_row to the columns of the `count` nodes of the thread
+    /// from `first` on.
+    void shift_potentials(std::int64_t first, index_t count, double d_row) {
+        std::int64_t x = first;
+        for (index_t k = 0; k < count; ++k) {
+            pot_[x] += is_row(x) ? d_row : -d_row;
+            x = thread_[x];
         }
     }
 
     /// u, v from the tree: the root row at 0, then each arc tight, parents before children.
     void compute_potentials() {
         pot_[root_] = 0.0;
-        index_t top = 0;
-        stack_[top++] = root_;
-        while (top > 0) {
-            const std::int64_t p = stack_[--top];
-            for (std::int64_t x = node_[p].first_child; x != kNone; x = node_[x].next_sibling) {
-                pot_[x] = arc_cost(x, p) - pot_[p];
-                stack_[top++] = x;
-            }
+        std::int64_t x = thread_[root_];
+        for (index_t k = 1; k < n_ + m_; ++k) {
+            const std::int64_t p = parent_[x];
+            pot_[x] = arc_cost(x, p) - pot_[p];
+            x = thread_[x];
         }
     }
 
@@ -275,7 +267,7 @@ private:
         mark_[a] = stamp;
         mark_[b] = -stamp;
         for (;;) {
-            const std::int64_t px = node_[x].parent;
+            const std::int64_t px = parent_[x];
             if (px != kNone) {
                 if (mark_[px] == -stamp) {
                     x = px;
@@ -284,7 +276,7 @@ private:
                 mark_[px] = stamp;
                 x = px;
             }
-            const std::int64_t py = node_[y].parent;
+            const std::int64_t py = parent_[y];
             if (py != kNone) {
                 if (mark_[py] == stamp) {
                     x = py;
@@ -302,55 +294,102 @@ private:
         double theta = std::numeric_limits<double>::infinity();
         std::int64_t leave = kNone;
         bool leave_on_b_side = false;
-        for (x = a; x != join; x = node_[x].parent)
-            if (is_row(x) && node_[x].flow < theta) {
-                theta = node_[x].flow;
+        for (x = a; x != join; x = parent_[x])
+            if (is_row(x) && flow_[x] < theta) {
+                theta = flow_[x];
                 leave = x;
             }
-        for (x = b; x != join; x = node_[x].parent)
-            if (!is_row(x) && node_[x].flow <= theta) {
-                theta = node_[x].flow;
+        for (x = b; x != join; x = parent_[x])
+            if (!is_row(x) && flow_[x] <= theta) {
+                theta = flow_[x];
                 leave = x;
                 leave_on_b_side = true;
             }
         if (theta > 0.0) {
-            for (x = a; x != join; x = node_[x].parent) node_[x].flow += is_row(x) ? -theta : theta;
-            for (x = b; x != join; x = node_[x].parent) node_[x].flow += is_row(x) ? theta : -theta;
+            for (x = a; x != join; x = parent_[x]) flow_[x] += is_row(x) ? -theta : theta;
+            for (x = b; x != join; x = parent_[x]) flow_[x] += is_row(x) ? theta : -theta;
         }
-        // Hang the subtree S cut off below the leaving arc from the entering arc: reverse the
-        // parent links on the path from its new root (a or b) up to the leaving node. Sizes:
-        // the old path from the cut to the apex loses |S|, the new one from the attachment to
-        // the apex gains it; on the reversed path each node keeps |S| minus what hung below.
+        // The subtree S below the leaving arc is hung from the entering arc: its stem, the
+        // path from the new root (a or b) up to the leaving node, is reversed.
         const std::int64_t new_root = leave_on_b_side ? b : a;
         const std::int64_t attach = leave_on_b_side ? a : b;
-        const std::int32_t cut = node_[leave].size;
-        for (x = node_[leave].parent; x != join; x = node_[x].parent) node_[x].size -= cut;
-        std::int64_t prev = attach, node = new_root;
+        const std::int32_t cut = size_[leave];
+        index_t stem = 0;
+        for (x = new_root;; x = parent_[x]) {
+            stack_[stem++] = x;
+            if (x == leave) break;
+        }
+        const std::int64_t s_last = rethread(stem, attach);
+        // Sizes: the old path from the cut to the apex loses |S|, the new one from the
+        // attachment to the apex gains it; on the stem each node keeps |S| minus what hung
+        // below it before.
+        for (x = parent_[leave]; x != join; x = parent_[x]) size_[x] -= cut;
+        std::int64_t prev = attach;
         double carried = theta;
         std::int32_t below = 0;
-        for (;;) {
-            const std::int64_t up = node_[node].parent;
-            const double up_flow = node_[node].flow;
-            const std::int32_t old_size = node_[node].size;
-            remove_child(node);
-            add_child(prev, node);
-            node_[node].flow = carried;
-            node_[node].size = cut - below;
-            if (node == leave) break;
+        for (index_t k = 0; k < stem; ++k) {
+            const std::int64_t node = stack_[k];
+            const double up_flow = flow_[node];
+            const std::int32_t old_size = size_[node];
+            parent_[node] = static_cast<std::int32_t>(prev);
+            flow_[node] = carried;
+            size_[node] = cut - below;
             below = old_size;
             prev = node;
             carried = up_flow;
-            node = up;
         }
-        for (x = attach; x != join; x = node_[x].parent) node_[x].size += cut;
+        for (x = attach; x != join; x = parent_[x]) size_[x] += cut;
         // The entering arc must be tight: shift the potentials of S by r (rows) and -r
         // (columns), or, when S is the larger part, those of the rest the other way (the duals
-        // are defined up to such a shift): a walk of the smaller side.
+        // are defined up to such a shift): a walk of the smaller side. S is now the run of the
+        // thread from new_root to s_last, the rest the run after it.
         const double d_row = is_row(new_root) ? r : -r;
         if (2 * static_cast<index_t>(cut) <= n_ + m_)
-            shift_potentials(new_root, kNone, d_row);
+            shift_potentials(new_root, cut, d_row);
         else
-            shift_potentials(root_, new_root, -d_row);
+            shift_potentials(thread_[s_last], n_ + m_ - cut, -d_row);
+    }
+
+    /**
+     * The thread after S (the subtree of the stem's top, stack_[stem - 1]) is re-rooted at the
+     * stem's bottom stack_[0] and hung from `attach`; parents are still the old ones. Returns
+     * S's last node in the new preorder.
+     *
+     * Re-rooted at p0 = stack_[0], with p_i = stack_[i] on the stem, S in preorder is p0's old
+     * run, then for each p_i (i >= 1) its old run without p_{i-1}'s: the part before it
+     * (p_i .. the predecessor of p_{i-1}) and the part after it (if p_{i-1}'s run did not end
+     * p_i's). Every stem node's subtree then ends where S ends. S goes in right after attach.
+     */
+    std::int64_t rethread(index_t stem, std::int64_t attach) {
+        const std::int64_t top = stack_[stem - 1];
+        const std::int32_t old_last = last_[top];
+        // The runs, from the old thread, before it changes.
+        index_t runs = 0;
+        segment_[runs++] = static_cast<std::int32_t>(stack_[0]);
+        segment_[runs++] = last_[stack_[0]];
+        for (index_t k = 1; k < stem; ++k) {
+            const std::int64_t p = stack_[k], below = stack_[k - 1];
+            segment_[runs++] = static_cast<std::int32_t>(p);
+            segment_[runs++] = rev_thread_[below];
+            if (last_[below] != last_[p]) {
+                segment_[runs++] = thread_[last_[below]];
+                segment_[runs++] = last_[p];
+            }
+        }
+        // S leaves its place; ancestors whose run ended with S now end just before it.
+        const std::int32_t before = rev_thread_[top];
+        link(before, thread_[old_last]);
+        for (std::int64_t z = parent_[top]; z != kNone && last_[z] == old_last; z = parent_[z])
+            last_[z] = before;
+        // The runs chained in their new order, then S spliced in after attach.
+        for (index_t k = 1; k + 1 < runs; k += 2) link(segment_[k], segment_[k + 1]);
+        const std::int32_t s_last = segment_[runs - 1];
+        link(s_last, thread_[attach]);
+        link(attach, stack_[0]);
+        for (index_t k = 0; k < stem; ++k) last_[stack_[k]] = s_last;
+        for (std::int64_t z = attach; z != kNone && last_[z] == attach; z = parent_[z])
+            last_[z] = s_last;
+        return s_last;
     }
 };
 
