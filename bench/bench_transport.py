@@ -195,8 +195,6 @@ def main(argv=None) -> list[Report]:
     parser.add_argument("--quick", action="store_true", help="n = 1000 only, no 10k, no memory")
     args = parser.parse_args(argv)
     info, have = start_bench(args, ("scipy", "ot"))
-    if have["ot"] is not None:
-        info["POT"] = have["ot"].__version__  # its distribution is POT, its module ot
     cases = Report("exact EMD, float64, all set-up included (ms)",
                    ["case", "fastloss", "scipy LSA + cdist", "POT", "best peer / fastloss"])
     uniform_cases(args, cases, have, (1000,) if args.quick else (1000, 3000))

@@ -179,8 +179,8 @@ def start_bench(args: argparse.Namespace, peers: tuple[str, ...]) -> tuple[dict,
     for name in peers:
         try:
             info[name] = importlib.metadata.version(name) if modules[name] else None
-        except importlib.metadata.PackageNotFoundError:
-            info[name] = None
+        except importlib.metadata.PackageNotFoundError:  # a module named unlike its distribution
+            info[name] = getattr(modules[name], "__version__", None)
     print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()), flush=True)
     return info, modules
 

@@ -26,12 +26,13 @@
 
 #include "fastloss/transport/ground_cost.hpp"
 #include "fastloss/transport/params.hpp"
+#include "fastloss/transport/row_search.hpp"
 
 FASTLOSS_BEGIN_ISA_NAMESPACE
 
 namespace simplex_detail {
 
-/// min_j (c_j - v_j) over a row, vectorised; the argmin comes from a second pass when needed.
+/// min_j (c_j - v_j) over a row, vectorised; the argmin comes from row_search when needed.
 FASTLOSS_NOINLINE inline double row_min(const double* __restrict c, const double* __restrict v,
                                         index_t m) {
     double lowest = std::numeric_limits<double>::infinity();
@@ -41,12 +42,6 @@ FASTLOSS_NOINLINE inline double row_min(const double* __restrict c, const double
         lowest = r < lowest ? r : lowest;
     }
     return lowest;
-}
-
-inline index_t row_argmin(const double* c, const double* v, index_t m, double lowest) {
-    index_t j = 0;
-    while (j < m - 1 && !(c[j] - v[j] == lowest)) ++j;
-    return j;
 }
 
 }  // namespace simplex_detail
@@ -248,7 +243,7 @@ private:
             if (r < best) {
                 best = r;
                 enter_row = i;
-                enter_col = simplex_detail::row_argmin(c, v, m_, lowest);
+                enter_col = row_search::first_difference_equal(c, v, m_, lowest);
             }
             if (++seen >= block && enter_row >= 0) break;
         }

@@ -27,6 +27,7 @@
 #include "fastloss/transport/flow_list.hpp"
 #include "fastloss/transport/ground_cost.hpp"
 #include "fastloss/transport/params.hpp"
+#include "fastloss/transport/row_search.hpp"
 
 FASTLOSS_BEGIN_ISA_NAMESPACE
 
@@ -218,8 +219,7 @@ private:
                                                s, m_, key_.get(), pred_col_.get());
         index_t sink = -1;
         while (lowest < kInf) {
-            index_t j = 0;
-            while (key_[j] != lowest) ++j;
+            const index_t j = row_search::first_equal(key_.get(), m_, lowest);
             if (demand_[j] > eps_) {
                 sink = j;
                 break;
