@@ -349,15 +349,34 @@ def test_infeasible_cost_matrix_is_an_error():
         fastloss.emd_from_cost(C, [0.5, 0.5], [0.5, 0.5], method="network_simplex")
 
 
-@pytest.mark.parametrize("method", METHODS)
-def test_rows_computed_on_demand_agree_with_the_dense_matrix(rng, monkeypatch, method):
+def test_rows_computed_on_demand_agree_with_the_dense_matrix(rng, monkeypatch):
     x, y, a, b = problem(rng, 50, 37, 3)
-    dense = fastloss.emd_value_and_grad(x, y, a, b, p=1.5, method=method)
+    dense = fastloss.emd_value_and_grad(x, y, a, b, p=1.5, method="shortest_path")
+    simplex = fastloss.emd_solve(x, y, a, b, p=1.5, method="network_simplex")
     monkeypatch.setattr(_transport, "DENSE_COST_ENTRIES", 0)
-    on_demand = fastloss.emd_value_and_grad(x, y, a, b, p=1.5, method=method)
+    on_demand = fastloss.emd_value_and_grad(x, y, a, b, p=1.5, method="shortest_path")
     assert dense[0] == on_demand[0]
     for g, h in zip(dense[1], on_demand[1]):
         np.testing.assert_array_equal(g, h)
+    # the network simplex prices float-rounded rows when it has a matrix (its pivots may
+    # differ), exact ones otherwise: both optimal
+    simplex_on_demand = fastloss.emd_solve(x, y, a, b, p=1.5, method="network_simplex")
+    np.testing.assert_allclose(simplex.value, simplex_on_demand.value, rtol=1e-13)
+    for r in (simplex, simplex_on_demand):
+        assert_certified(r, cost_matrix(x, y, 1.5), a, b)
+
+
+def test_network_simplex_float_pricing_finishes_exactly(rng):
+    # far-apart clouds and squared distances: costs ~1e8 whose differences float cannot
+    # resolve, so the last pivots must come from exact pricing
+    for n, m in [(83, 199), (150, 60)]:
+        x, y = rng.random((n, 2)), 1e4 + rng.random((m, 2))
+        a, b = rng.random(n), rng.random(m)
+        a, b = a / a.sum(), b / b.sum()
+        simplex = fastloss.emd_solve(x, y, a, b, p=2, method="network_simplex")
+        paths = fastloss.emd_solve(x, y, a, b, p=2, method="shortest_path")
+        np.testing.assert_allclose(simplex.value, paths.value, rtol=1e-13)
+        assert_certified(simplex, cost_matrix(x, y, 2.0), a, b)
 
 
 # ---- batches, threads ----------------------------------------------------------------------

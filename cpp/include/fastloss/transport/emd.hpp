@@ -130,18 +130,22 @@ void bounding_box(const T* x, index_t n, const T* y, index_t m, index_t d, doubl
     }
 }
 
+template <class T>
+bool uses_network_simplex(const TransportBatch<T>& in, index_t k, index_t nk, index_t mk) {
+    if (in.method != TransportMethod::Auto) return in.method == TransportMethod::NetworkSimplex;
+    // Measured (bench/bench_transport.py, uniform 3-D clouds): the shortest paths win on
+    // assignment problems up to about 1000 points, the network simplex beyond and elsewhere.
+    return !(nk == mk && nk <= kAssignmentCrossover && all_equal(in.a + k * in.n, nk) &&
+             all_equal(in.b + k * in.m, mk));
+}
+
 template <class T, class Costs>
 SolvedProblem solve_with(const Costs& costs, const TransportBatch<T>& in, std::int64_t max_iter,
                          index_t k, index_t nk, index_t mk) {
     const double* a = in.a + k * in.n;
     const double* b = in.b + k * in.m;
     SolvedProblem sol(nk, mk);
-    bool simplex = in.method == TransportMethod::NetworkSimplex;
-    // Measured (bench/bench_transport.py, uniform 3-D clouds): the shortest paths win on
-    // assignment problems up to about 1000 points, the network simplex beyond and elsewhere.
-    if (in.method == TransportMethod::Auto)
-        simplex = !(nk == mk && nk <= kAssignmentCrossover && all_equal(a, nk) && all_equal(b, mk));
-    if (simplex) {
+    if (uses_network_simplex(in, k, nk, mk)) {
         std::unique_ptr<std::int64_t[]> row_order = make_buffer<std::int64_t>(nk);
         std::unique_ptr<std::int64_t[]> col_order = make_buffer<std::int64_t>(mk);
         if (in.from_points()) {
@@ -255,7 +259,12 @@ void solve_one(const TransportBatch<T>& in, TransportOutput<T>& out, index_t k, 
     if (in.from_points()) {
         PointCosts<T> costs(in.x + k * in.n * in.d, in.y + k * in.m * in.d, nk, mk, in.d,
                             in.power);
-        if (nk * mk <= in.dense_cost_entries) costs.materialize(threads);
+        if (nk * mk <= in.dense_cost_entries) {
+            if (uses_network_simplex(in, k, nk, mk))
+                costs.materialize_approx(threads);
+            else
+                costs.materialize(threads);
+        }
         solve_problem(costs, in, out, k, nk, mk);
     } else {
         MatrixCosts<T> costs{in.cost + k * in.n * in.m, nk, mk, in.m};

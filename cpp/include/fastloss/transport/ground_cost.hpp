@@ -35,7 +35,8 @@ inline double power_gradient_factor(double d2, double power) {
 
 /**
  * Point costs: y transposed to D x m doubles so that a row c_i. is one vectorised pass per
- * coordinate. Rows come from `fill_row` (computed) or from a dense matrix built by `materialize`.
+ * coordinate. Rows come from `fill_row` (computed) or from a dense matrix built by `materialize`;
+ * `materialize_approx` builds a float copy instead, for pricing that allows for its rounding.
  */
 template <class T>
 struct PointCosts {
@@ -44,6 +45,7 @@ struct PointCosts {
     double power;
     std::unique_ptr<double[]> yt;     // D x m
     std::unique_ptr<double[]> dense;  // n x m, or null (rows computed on demand)
+    std::unique_ptr<float[]> approx;  // n x m rounded to float, or null
 
     PointCosts(const T* x_, const T* y, index_t n_, index_t m_, index_t d_, double power_)
         : x(x_), n(n_), m(m_), d(d_), power(power_), yt(make_buffer<double>(d_ * m_)) {
@@ -101,12 +103,34 @@ struct PointCosts {
         for (index_t i = 0; i < n; ++i) fill_row(i, dense.get() + i * m);
     }
 
+    /// Every row once, rounded to float: half the bytes for the network simplex's pricing,
+    /// which streams rows over and over (it finishes on exact rows; network_simplex.hpp).
+    void materialize_approx(int num_threads) {
+        approx = make_buffer<float>(n * m);
+        const bool parallel = num_threads > 1 && n * m * d >= kParallelThreshold;
+        (void)parallel;
+#pragma omp parallel num_threads(num_threads) if (parallel)
+        {
+            std::unique_ptr<double[]> exact = make_buffer<double>(m);
+#pragma omp for schedule(static)
+            for (index_t i = 0; i < n; ++i) {
+                fill_row(i, exact.get());
+                float* __restrict out = approx.get() + i * m;
+#pragma omp simd
+                for (index_t j = 0; j < m; ++j) out[j] = static_cast<float>(exact[j]);
+            }
+        }
+    }
+
     /// Row i: a pointer into the dense matrix, or `scratch` filled with it.
     const double* row(index_t i, double* scratch) const {
         if (dense) return dense.get() + i * m;
         fill_row(i, scratch);
         return scratch;
     }
+
+    /// Row i rounded to float, or null when materialize_approx was not called.
+    const float* approx_row(index_t i) const { return approx ? approx.get() + i * m : nullptr; }
 };
 
 /// A given cost matrix (row stride `stride`), read in its own dtype.
@@ -128,6 +152,8 @@ struct MatrixCosts {
             return scratch;
         }
     }
+
+    const float* approx_row(index_t) const { return nullptr; }
 };
 
 FASTLOSS_END_ISA_NAMESPACE

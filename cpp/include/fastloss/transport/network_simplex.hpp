@@ -32,13 +32,14 @@ FASTLOSS_BEGIN_ISA_NAMESPACE
 
 namespace simplex_detail {
 
-/// min_j (c_j - v_j) over a row, vectorised; the argmin comes from row_search when needed.
-FASTLOSS_NOINLINE inline double row_min(const double* __restrict c, const double* __restrict v,
-                                        index_t m) {
+/// min_j (c_j - v_j) over a row (costs as double, or rounded to float), vectorised; the argmin
+/// comes from row_search when needed.
+template <class C>
+FASTLOSS_NOINLINE double row_min(const C* __restrict c, const double* __restrict v, index_t m) {
     double lowest = std::numeric_limits<double>::infinity();
 #pragma omp simd reduction(min : lowest)
     for (index_t j = 0; j < m; ++j) {
-        const double r = c[j] - v[j];
+        const double r = static_cast<double>(c[j]) - v[j];
         lowest = r < lowest ? r : lowest;
     }
     return lowest;
@@ -74,6 +75,8 @@ public:
     TransportStatus solve(std::int64_t max_iter) {
         compute_potentials();
         scale_ = cost_scale();
+        // Float costs keep their relative rounding only in float's normal range.
+        use_approx_ = costs_.approx_row(0) != nullptr && scale_ >= 1e-30 && scale_ <= 1e30;
         // Rows per pricing block: about sqrt(n m) arcs (larger blocks were measured to save
         // few pivots and cost more time).
         const index_t block = std::max<index_t>(
@@ -137,6 +140,7 @@ private:
     std::int64_t root_ = 0, iterations_ = 0;
     index_t next_row_ = 0;
     double scale_ = 1.0;
+    bool use_approx_ = false;
 
     bool is_row(std::int64_t x) const { return x < n_; }
 
@@ -216,28 +220,65 @@ private:
     /// The largest |cost| (over finite costs): the scale of the pricing tolerance.
     double cost_scale() {
         double big = 0.0;
-        for (index_t i = 0; i < n_; ++i) {
-            const double* c = costs_.row(i, scratch_.get());
+        const auto scan = [&](const auto* c) {
             for (index_t j = 0; j < m_; ++j) {
-                const double t = std::fabs(c[j]);
+                const double t = std::fabs(static_cast<double>(c[j]));
                 if (t > big && t < std::numeric_limits<double>::infinity()) big = t;
             }
+        };
+        for (index_t i = 0; i < n_; ++i) {
+            // rounded costs, where there are some, are as good for a tolerance's scale
+            if (const float* c = costs_.approx_row(i))
+                scan(c);
+            else
+                scan(costs_.row(i, scratch_.get()));
         }
         return big > 0.0 ? big : 1.0;
     }
 
     /// Block search: rows from where the last search stopped, `block` rows at a time; the most
     /// negative reduced cost of the block enters. False when no arc prices negative.
+    ///
+    /// With float costs (Costs::approx_row), pricing streams half the bytes; an arc is taken only
+    /// if its reduced cost is negative by more than the rounding (2^-24 of the largest cost per
+    /// cost, allowed for 4 times over), so it is negative in exact arithmetic too, and its
+    /// reduced cost for the pivot is recomputed exactly. Once no arc passes that test, pricing
+    /// goes on, to the end, on exact rows: optimality is always decided exactly.
     bool price(index_t block, index_t& enter_row, index_t& enter_col, double& enter_r) {
         // Below this, a negative reduced cost is rounding in the potentials, not a gain.
         const double tolerance = -64.0 * std::numeric_limits<double>::epsilon() * scale_;
-        double best = tolerance;
+        if (use_approx_) {
+            if (price_rows<true>(block, tolerance - std::ldexp(scale_, -22), enter_row,
+                                 enter_col)) {
+                enter_r = costs_.at(enter_row, enter_col) - pot_[enter_row] - pot_[n_ + enter_col];
+                if (enter_r < tolerance) return true;
+            }
+            use_approx_ = false;
+            enter_row = enter_col = -1;
+        }
+        if (!price_rows<false>(block, tolerance, enter_row, enter_col)) return false;
+        // the reduced cost of the chosen arc, recomputed from its own cost
+        enter_r = costs_.at(enter_row, enter_col) - pot_[enter_row] - pot_[n_ + enter_col];
+        return true;
+    }
+
+    template <bool Approx>
+    auto row_of(index_t i) {
+        if constexpr (Approx)
+            return costs_.approx_row(i);
+        else
+            return costs_.row(i, scratch_.get());
+    }
+
+    template <bool Approx>
+    bool price_rows(index_t block, double threshold, index_t& enter_row, index_t& enter_col) {
+        double best = threshold;
         index_t seen = 0;
         const double* v = pot_.get() + n_;
         for (index_t k = 0; k < n_; ++k) {
             const index_t i = next_row_;
             next_row_ = next_row_ + 1 == n_ ? 0 : next_row_ + 1;
-            const double* c = costs_.row(i, scratch_.get());
+            const auto* c = row_of<Approx>(i);
             const double lowest = simplex_detail::row_min(c, v, m_);
             const double r = lowest - pot_[i];
             if (r < best) {
@@ -247,10 +288,7 @@ private:
             }
             if (++seen >= block && enter_row >= 0) break;
         }
-        if (enter_row < 0) return false;
-        // the reduced cost of the chosen arc, recomputed from its own cost
-        enter_r = costs_.at(enter_row, enter_col) - pot_[enter_row] - pot_[n_ + enter_col];
-        return true;
+        return enter_row >= 0;
     }
 
     void pivot(index_t enter_row, index_t enter_col, double r) {

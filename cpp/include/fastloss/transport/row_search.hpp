@@ -26,18 +26,18 @@ FASTLOSS_NOINLINE inline index_t first_equal(const double* __restrict a, index_t
     return j;
 }
 
-/// The first j with c[j] - v[j] == value (m - 1 if there is none).
-FASTLOSS_NOINLINE inline index_t first_difference_equal(const double* __restrict c,
-                                                        const double* __restrict v, index_t m,
-                                                        double value) {
+/// The first j with c[j] - v[j] == value (m - 1 if there is none); c as double or float.
+template <class C>
+FASTLOSS_NOINLINE index_t first_difference_equal(const C* __restrict c, const double* __restrict v,
+                                                 index_t m, double value) {
     index_t j = 0;
     for (; j + kChunk <= m; j += kChunk) {
         int hit = 0;
 #pragma omp simd reduction(| : hit)
-        for (index_t k = 0; k < kChunk; ++k) hit |= c[j + k] - v[j + k] == value ? 1 : 0;
+        for (index_t k = 0; k < kChunk; ++k) hit |= static_cast<double>(c[j + k]) - v[j + k] == value ? 1 : 0;
         if (hit) break;
     }
-    while (j < m - 1 && !(c[j] - v[j] == value)) ++j;
+    while (j < m - 1 && !(static_cast<double>(c[j]) - v[j] == value)) ++j;
     return j;
 }
 
