@@ -4,7 +4,8 @@
 
 Every fastloss time includes all set-up (the cost from the points); peers are timed the way a
 user calls them, and their values are checked against fastloss's first. In 1 and 2 the
-contenders' calls take turns (a slow phase of a shared machine then hits them all alike).
+contenders' calls take turns, as in the scaling table (a slow phase of a shared machine then
+hits them all alike).
 1. Uniform 3-D clouds, n = m = 1000 and 3000, Euclidean cost, float64: against
    scipy.optimize.linear_sum_assignment + scipy.spatial.distance.cdist and POT ot.emd2 +
    ot.dist (the issue's target: 1/3 of the faster).
@@ -182,13 +183,14 @@ def scaling(args, have, sizes):
                     "best peer / fastloss", "fastloss peak MiB"])
     for n in sizes:
         x, y = clouds(n, n, 3, seed=n)
-        repeat = args.repeat if n <= 3000 else 1
-        native = timed(lambda x=x, y=y: fastloss.emd(x, y), repeat)
-        peers = {}
+        contenders = {"fastloss": lambda x=x, y=y: fastloss.emd(x, y)}
         if n <= 3000 and have["scipy"] is not None:
-            peers["scipy"] = timed(lambda x=x, y=y: scipy_assignment(x, y), repeat)
+            contenders["scipy"] = lambda x=x, y=y: scipy_assignment(x, y)
         if n <= 3000 and have["ot"] is not None:
-            peers["pot"] = timed(lambda x=x, y=y: pot_points(have["ot"], x, y), repeat)
+            contenders["pot"] = lambda x=x, y=y: pot_points(have["ot"], x, y)
+        peers = interleaved(contenders, args.repeat) if n <= 3000 else {
+            "fastloss": timed(contenders["fastloss"], 1)}
+        native = peers.pop("fastloss")
         mib = None
         if n >= 3000 and not args.quick:
             setup = (f"import numpy as np, fastloss\nrng = np.random.default_rng({n})\n"
