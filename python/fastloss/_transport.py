@@ -19,8 +19,9 @@ ArrayLike = Any
 
 _STATUS = ("optimal", "max_iter_reached", "infeasible")
 
-# Point costs are kept as a dense matrix up to this many entries (256 MiB of float64) and
-# computed row by row beyond it, so the largest problems need O(n + m) memory.
+# Point costs are kept as a dense matrix up to this many entries (256 MiB of float64 for the
+# shortest paths; 128 MiB rounded to float32 for the network simplex's pricing, which finishes
+# on exact costs) and computed row by row beyond it, so the largest problems need O(n + m).
 DENSE_COST_ENTRIES = 1 << 25
 
 

@@ -132,7 +132,7 @@ private:
     // the thread: preorder successor (cyclic), predecessor, last node of x's subtree, size.
     std::unique_ptr<std::int32_t[]> parent_, thread_, rev_thread_, last_, size_;
     std::unique_ptr<double[]> flow_;
-    std::unique_ptr<std::int64_t[]> stack_;  // the stem of a pivot
+    std::unique_ptr<std::int64_t[]> stack_;  // the start's nodes in creation order; a pivot's stem
     std::unique_ptr<std::int32_t[]> segment_;  // (first, last) runs of the re-threaded subtree
     std::unique_ptr<std::int64_t[]> mark_;  // apex search: +stamp from a's side, -stamp from b's
     std::int64_t stamp_ = 0;
