@@ -40,8 +40,12 @@ def time_call(fn: Callable[[], object], *, repeat: int = 7, warmup: int = 2,
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    q1, med, q3 = np.percentile(np.array(times) * 1e3, [25, 50, 75])
-    return Timing(float(med), float(q3 - q1), len(times))
+    return _timing(times)
+
+
+def _timing(seconds: list[float]) -> Timing:
+    q1, med, q3 = np.percentile(np.array(seconds) * 1e3, [25, 50, 75])
+    return Timing(float(med), float(q3 - q1), len(seconds))
 
 
 def time_interleaved(fns: dict[str, Callable[[], object]], *, repeat: int = 7,
@@ -58,11 +62,7 @@ def time_interleaved(fns: dict[str, Callable[[], object]], *, repeat: int = 7,
             t0 = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - t0)
-    out = {}
-    for name, ts in times.items():
-        q1, med, q3 = np.percentile(np.array(ts) * 1e3, [25, 50, 75])
-        out[name] = Timing(float(med), float(q3 - q1), len(ts))
-    return out
+    return {name: _timing(ts) for name, ts in times.items()}
 
 
 _PEAK_PROBE = """
