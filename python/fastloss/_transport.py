@@ -189,11 +189,11 @@ _NOTES = """
     sums b. Small assignment problems (n = m <= 1000, uniform masses) are solved by successive
     shortest paths, the primal-dual method of Jonker and Volgenant's assignment algorithm
     (Dijkstra on reduced costs; the potentials it leaves are optimal duals); the rest by the
-    primal network simplex with block pricing, started from the north-west corner plan along
-    a space-filling curve through the points, and kept strongly feasible so that degenerate
-    pivots cannot cycle. Both give a basic plan (a forest) and optimal duals. Costs of point
+    primal network simplex with block pricing, started from a greedy plan (cheapest arcs
+    first, the rest by the north-west corner along a space-filling curve through the points),
+    and kept strongly feasible so that degenerate pivots cannot cycle. Both give a basic plan (a forest) and optimal duals. Costs of point
     inputs are computed row by row (kept as a dense matrix only while it takes at most 256
-    MiB), so memory is O(n + m) for large problems. Each problem is solved by one thread, the
+    MiB; the network simplex prices on a float copy and finishes on exact costs), so memory is O(n + m) for large problems. Each problem is solved by one thread, the
     same way for any thread count. Values are computed and accumulated in double."""
 
 

@@ -82,9 +82,10 @@ inline bool all_equal(const double* w, index_t len) {
 }
 
 /// Points along a Z-order (Morton) curve over their common bounding box: neighbours on the
-/// curve are near in space, so the north-west corner plan along it moves mass locally. (In 2-D
-/// and 3-D it saved only a few per cent of the pivots of a projection on the sum of the
-/// coordinates; unlike a projection it stays local in any dimension.)
+/// curve are near in space, so the north-west corner along it (the network simplex's start,
+/// for the mass its greedy pass leaves) moves mass locally. (As the whole start, it saved a
+/// few per cent of the pivots of a projection on the sum of the coordinates; unlike a
+/// projection it stays local in any dimension.)
 template <class T>
 void curve_order(const T* pts, index_t len, index_t d, const double* lo, const double* span,
                  std::int64_t* order) {

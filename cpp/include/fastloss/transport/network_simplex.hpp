@@ -7,11 +7,14 @@
 // has been seen, then the most negative arc enters), pushes mass around the cycle it closes
 // in the tree, and drops the arc that empties first. No arc prices negative: optimal.
 //
-// The start is the north-west corner plan along an order of rows and columns (for points, a
-// space-filling curve through them, emd.hpp); ties advance the column, so every
-// empty arc leaves a row for a column, away from the root. That tree is strongly feasible,
-// and the leaving-arc rule below (the last blocking arc from the cycle's apex in the direction
-// of the flow) keeps it so, which rules out cycling on degenerate pivots (Cunningham 1976).
+// The start is a greedy plan (greedy_start.hpp: cheapest arcs first, then a north-west corner
+// along a space-filling curve, emd.hpp), a forest of arcs that carry mass, joined into a tree by
+// empty arcs from the root row to a column of each other component: every empty arc leaves a
+// row for a column, away from the root, so the tree is strongly feasible (a row without mass,
+// which can only hang from a column, is the exception), and the leaving-arc rule below (the
+// last blocking arc from the cycle's apex in the direction of the flow) keeps it so, which
+// rules out cycling on degenerate pivots (Cunningham 1976). Against the plain north-west
+// corner the greedy start saves 25-45% of the pivots and of the time (500 to 3000 points).
 // Tree arcs are stored at their child node (parent, flow, subtree size). The tree is threaded
 // (Glover, Klingman & Stutz 1974; the augmented threaded index of Bradley, Brown & Graves
 // 1977): thread = the next node in a preorder, last = the last node of each subtree in it, so
@@ -24,6 +27,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "fastloss/transport/greedy_start.hpp"
 #include "fastloss/transport/ground_cost.hpp"
 #include "fastloss/transport/params.hpp"
 #include "fastloss/transport/row_search.hpp"
@@ -52,7 +56,12 @@ class NetworkSimplex {
 public:
     static constexpr std::int64_t kNone = -1;
 
-    /// row_order, col_order: the order of the north-west corner start (permutations).
+    /// Arcs per row the greedy start considers (measured: 4 to 16 do about as well; 1 saves
+    /// half as many pivots).
+    static constexpr index_t kStartArcsPerRow = 8;
+
+    /// row_order, col_order: rows and columns along a space-filling curve (permutations), for
+    /// the mass the greedy start leaves and for joining its components.
     NetworkSimplex(const Costs& costs, index_t n, index_t m, const double* a, const double* b,
                    const std::int64_t* row_order, const std::int64_t* col_order)
         : costs_(costs),
@@ -69,7 +78,8 @@ public:
           mark_(make_buffer<std::int64_t>(n + m)),
           pot_(make_buffer<double>(n + m)),
           scratch_(make_buffer<double>(m)) {
-        north_west_corner(a, b, row_order, col_order);
+        start_from_plan(greedy_plan(costs, n, m, a, b, row_order, col_order, kStartArcsPerRow),
+                        row_order, col_order);
     }
 
     TransportStatus solve(std::int64_t max_iter) {
@@ -155,40 +165,89 @@ private:
         rev_thread_[y] = static_cast<std::int32_t>(x);
     }
 
-    void north_west_corner(const double* a, const double* b, const std::int64_t* row_order,
-                           const std::int64_t* col_order) {
-        for (index_t x = 0; x < n_ + m_; ++x) {
+    /// The basis from a forest plan (greedy_start.hpp): each component hung from the root row
+    /// by an empty arc to one of its columns (away from the root), an isolated row (no mass)
+    /// from a column; then the thread in preorder, sizes and last nodes.
+    void start_from_plan(const ArcList& plan, const std::int64_t* row_order,
+                         const std::int64_t* col_order) {
+        const index_t nodes = n_ + m_;
+        constexpr std::int32_t kUnset = -2;
+        std::unique_ptr<std::int32_t[]> first = make_buffer<std::int32_t>(nodes + 1);
+        std::unique_ptr<std::int32_t[]> adj = make_buffer<std::int32_t>(2 * plan.count);
+        for (index_t x = 0; x <= nodes; ++x) first[x] = 0;
+        for (index_t e = 0; e < plan.count; ++e) {
+            ++first[plan.row[e] + 1];
+            ++first[n_ + plan.col[e] + 1];
+        }
+        for (index_t x = 0; x < nodes; ++x) first[x + 1] += first[x];
+        {
+            std::unique_ptr<std::int32_t[]> at = make_buffer<std::int32_t>(nodes);
+            for (index_t x = 0; x < nodes; ++x) at[x] = first[x];
+            for (index_t e = 0; e < plan.count; ++e) {
+                adj[at[plan.row[e]]++] = static_cast<std::int32_t>(e);
+                adj[at[n_ + plan.col[e]]++] = static_cast<std::int32_t>(e);
+            }
+        }
+        for (index_t x = 0; x < nodes; ++x) {
+            parent_[x] = kUnset;
             size_[x] = 1;
             mark_[x] = 0;
         }
-        index_t i = 0, j = 0, created = 0;
-        std::int64_t row = row_order[0], col = n_ + col_order[0];
-        root_ = row;
-        parent_[row] = kNone;
-        stack_[created++] = row;
-        double ra = a[row], cb = b[col - n_];
-        bool col_is_new = true;  // the node the current arc brought into the tree
-        for (;;) {
-            const double f = ra < cb ? ra : cb;
-            ra -= f;
-            cb -= f;
-            const std::int64_t child = col_is_new ? col : row;
-            parent_[child] = static_cast<std::int32_t>(col_is_new ? row : col);
-            flow_[child] = f;
-            stack_[created++] = child;
-            if (i == n_ - 1 && j == m_ - 1) break;
-            // The column is used up (ties included): the next arc brings the next column.
-            col_is_new = i == n_ - 1 || (j < m_ - 1 && ra >= cb);
-            if (col_is_new) {
-                col = n_ + col_order[++j];
-                cb = b[col - n_];
-            } else {
-                row = row_order[++i];
-                ra = a[row];
+        // parents and flows, component by component (breadth first; stack_ as the queue)
+        const auto grow = [&](std::int64_t start) {
+            index_t head = 0, tail = 0;
+            stack_[tail++] = start;
+            while (head < tail) {
+                const std::int64_t y = stack_[head++];
+                for (std::int32_t q = first[y]; q < first[y + 1]; ++q) {
+                    const std::int32_t e = adj[q];
+                    const std::int64_t z = y < n_ ? n_ + plan.col[e] : plan.row[e];
+                    if (parent_[z] != kUnset) continue;
+                    parent_[z] = static_cast<std::int32_t>(y);
+                    flow_[z] = plan.flow[e];
+                    stack_[tail++] = z;
+                }
             }
+        };
+        root_ = row_order[0];
+        parent_[root_] = static_cast<std::int32_t>(kNone);
+        flow_[root_] = 0.0;
+        grow(root_);
+        for (index_t q = 0; q < m_; ++q) {
+            const std::int64_t c = n_ + col_order[q];
+            if (parent_[c] != kUnset) continue;
+            parent_[c] = static_cast<std::int32_t>(root_);
+            flow_[c] = 0.0;
+            grow(c);
         }
-        // Each new node hangs from the newest node or from its parent (whose subtree the
-        // newest node then closes, a leaf): the order of creation is a preorder.
+        for (index_t q = 0; q < n_; ++q) {
+            const std::int64_t r = row_order[q];
+            if (parent_[r] != kUnset) continue;
+            parent_[r] = static_cast<std::int32_t>(n_ + col_order[0]);
+            flow_[r] = 0.0;
+        }
+        // the preorder: children grouped by parent, then a depth-first walk from the root
+        std::unique_ptr<std::int32_t[]> child_first = make_buffer<std::int32_t>(nodes + 1);
+        std::unique_ptr<std::int32_t[]> children = make_buffer<std::int32_t>(nodes);
+        for (index_t x = 0; x <= nodes; ++x) child_first[x] = 0;
+        for (index_t x = 0; x < nodes; ++x)
+            if (x != root_) ++child_first[parent_[x] + 1];
+        for (index_t x = 0; x < nodes; ++x) child_first[x + 1] += child_first[x];
+        {
+            std::unique_ptr<std::int32_t[]> at = make_buffer<std::int32_t>(nodes);
+            for (index_t x = 0; x < nodes; ++x) at[x] = child_first[x];
+            for (index_t x = 0; x < nodes; ++x)
+                if (x != root_) children[at[parent_[x]]++] = static_cast<std::int32_t>(x);
+        }
+        std::unique_ptr<std::int32_t[]> pending = make_buffer<std::int32_t>(nodes);
+        index_t top = 0, created = 0;
+        pending[top++] = static_cast<std::int32_t>(root_);
+        while (top > 0) {
+            const std::int32_t x = pending[--top];
+            stack_[created++] = x;
+            for (std::int32_t q = child_first[x]; q < child_first[x + 1]; ++q)
+                pending[top++] = children[q];
+        }
         for (index_t k = created - 1; k > 0; --k) size_[parent_[stack_[k]]] += size_[stack_[k]];
         for (index_t k = 0; k < created; ++k) {
             link(stack_[k], stack_[k + 1 < created ? k + 1 : 0]);
