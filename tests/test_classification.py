@@ -60,6 +60,31 @@ def test_cross_entropy_labels_match_reference(shape, opts, dtype, reduction, rng
     assert_close(fastloss.cross_entropy(logits, labels, reduction=reduction, **kwargs), want_value, dtype)
 
 
+@pytest.mark.parametrize("c", list(range(1, 18)))
+def test_few_classes_every_count_and_tail(c, rng):
+    # float32 rows of at most 16 classes are moved in 16-row blocks with one 16-float access
+    # per row (over the start of the next rows where those are in the block): every class
+    # count, and row counts that end blocks and tiles early; a gradient written into a
+    # caller's buffer must not reach past it
+    for n in (1, 2, 15, 16, 17, 63, 64, 65, 1031):
+        logits = (3 * rng.normal(size=(n, c))).astype(np.float32)
+        labels = labels_for(rng, (n, c), ignore_fraction=0.1)
+        buffer = np.full(n * c + 40, 7.0, dtype=np.float32)
+        grad = buffer[:n * c].reshape(n, c)
+        value, _ = fastloss.cross_entropy_value_and_grad(logits, labels, reduction="sum",
+                                                         grad_out=grad)
+        want_value, want_grad = ref.cross_entropy_value_and_grad(logits, labels,
+                                                                 reduction="sum")
+        assert_close(value, want_value, np.float32)
+        assert_close(grad, want_grad, np.float32)
+        assert (buffer[n * c:] == 7.0).all()
+        focal, focal_grad = fastloss.softmax_focal_loss_value_and_grad(logits, labels, gamma=2.0)
+        want_focal, want_focal_grad = ref.softmax_focal_loss_value_and_grad(logits, labels,
+                                                                            gamma=2.0)
+        assert_close(focal, want_focal, np.float32)
+        assert_close(focal_grad, want_focal_grad, np.float32)
+
+
 @pytest.mark.parametrize("shape", CLASS_SHAPES)
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("smoothing", [0.0, 0.2])
