@@ -46,7 +46,7 @@ FASTLOSS_NOINLINE void row_exp_sums(const T* __restrict x, index_t c, T mx, T* _
     double R = 0.0, k = 0.0;
 #pragma omp simd reduction(+ : R, k)
     for (index_t j = 0; j < c; ++j) {
-        const T e = vm::exp(x[j] - mx);
+        const T e = vm::exp_nonpositive(x[j] - mx);
         if constexpr (StoreE) e_out[j] = e;
         R += x[j] == mx ? 0.0 : static_cast<double>(e);
         k += x[j] == mx ? 1.0 : 0.0;

@@ -194,7 +194,7 @@ inline void small_tile_exp(SmallTile<T>& s, index_t c, const T* weight) {
 #pragma omp simd
         for (index_t r = 0; r < kRowTile; ++r) {
             const T xj = s.v[j][r];
-            const T e = vm::exp(xj - s.m[r]);
+            const T e = vm::exp_nonpositive(xj - s.m[r]);
             const bool top = xj == s.m[r];
             s.b.R[r] += top ? 0.0 : static_cast<double>(e);
             s.b.k[r] += top ? 1.0 : 0.0;
