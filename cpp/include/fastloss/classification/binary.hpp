@@ -25,7 +25,7 @@ struct LogisticTerms {
 template <class T>
 FASTLOSS_ALWAYS_INLINE LogisticTerms<T> logistic_terms(T x) {
     const T ax = x < T(0) ? -x : x;
-    const T e = vm::exp(-ax);
+    const T e = vm::exp_nonpositive(-ax);
     const T l1p = vm::log1p(e);
     const T inv = T(1) / (T(1) + e);
     LogisticTerms<T> r;
