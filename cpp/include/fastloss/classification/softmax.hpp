@@ -284,8 +284,8 @@ FASTLOSS_NOINLINE DistillSums distill_row_sums(const T* __restrict s, const T* _
     for (index_t j = 0; j < c; ++j) {
         const T za = (s[j] - ms) * inv_t;
         const T zb = (t[j] - mt) * inv_t;
-        const T eb = vm::exp(zb);
-        Sa += static_cast<double>(vm::exp(za));
+        const T eb = vm::exp_nonpositive(zb);
+        Sa += static_cast<double>(vm::exp_nonpositive(za));
         Sb += static_cast<double>(eb);
         D += static_cast<double>(eb) * (static_cast<double>(zb) - static_cast<double>(za));
     }
@@ -298,7 +298,8 @@ FASTLOSS_NOINLINE void distill_row_grad(const T* __restrict s, const T* __restri
                                         T ms, T mt, T inv_t, T ca, T cb, T* __restrict g) {
 #pragma omp simd
     for (index_t j = 0; j < c; ++j)
-        g[j] = ca * vm::exp((s[j] - ms) * inv_t) - cb * vm::exp((t[j] - mt) * inv_t);
+        g[j] = ca * vm::exp_nonpositive((s[j] - ms) * inv_t) -
+               cb * vm::exp_nonpositive((t[j] - mt) * inv_t);
 }
 
 }  // namespace detail

@@ -22,7 +22,7 @@ FASTLOSS_NOINLINE void pg_row_sums(const T* __restrict x, index_t c, T m, T* __r
 #pragma omp simd reduction(+ : S, D)
     for (index_t j = 0; j < c; ++j) {
         const T z = x[j] - m;
-        const T e = vm::exp(z);
+        const T e = vm::exp_nonpositive(z);
         if constexpr (StoreE) e_out[j] = e;
         S += static_cast<double>(e);
         D += static_cast<double>(e) * static_cast<double>(z);
