@@ -275,6 +275,22 @@ def test_binary_cross_entropy_extremes(dtype):
     assert tiny == pytest.approx(np.log1p(np.exp(-20.0)), rel=1e-12)
 
 
+@pytest.mark.parametrize("target", [0.0, 1.0])
+def test_binary_cross_entropy_float32_is_accurate_to_a_few_ulp(target):
+    # float32 softplus and sigmoid over the whole useful range, against float64 of the same
+    # inputs: the polynomial log1p and exp must keep their relative accuracy everywhere.
+    x = np.linspace(-100, 100, 400_001).astype(np.float32)
+    value, grad = fastloss.binary_cross_entropy_value_and_grad(
+        x, np.full_like(x, target), reduction="none")
+    s = x.astype(np.float64) * (1 - 2 * target)  # the loss is softplus(s)
+    want_value = np.logaddexp(0.0, s)
+    want_grad = (1 - 2 * target) / (1 + np.exp(-s))
+    for got, want, ulps in ((value, want_value, 4), (grad, want_grad, 6)):
+        normal = np.abs(want) > 1e-37  # exp flushes results below ~1.7e-38 to 0
+        rel = np.abs(got[normal] - want[normal]) / np.abs(want[normal])
+        assert rel.max() <= ulps * 2.0**-24
+
+
 def test_balanced_cross_entropy_is_alpha_t_times_ce(rng):
     logits, targets = rng.normal(size=50), rng.integers(0, 2, size=50).astype(float)
     ce = fastloss.binary_cross_entropy(logits, targets, reduction="none")

@@ -26,7 +26,7 @@ template <class T>
 FASTLOSS_ALWAYS_INLINE LogisticTerms<T> logistic_terms(T x) {
     const T ax = x < T(0) ? -x : x;
     const T e = vm::exp_nonpositive(-ax);
-    const T l1p = vm::log1p(e);
+    const T l1p = vm::log1p_unit(e);
     const T inv = T(1) / (T(1) + e);
     LogisticTerms<T> r;
     r.sp_pos = (x > T(0) ? x : T(0)) + l1p;
@@ -153,36 +153,40 @@ FASTLOSS_ALWAYS_INLINE T int_power(T m) {
 }
 
 /**
- * focal_tile for tiles whose targets are all 0 or 1 (detection's usual case): then
- * 1 - p_t is q (t = 1) or p (t = 0), log(1 - p_t) = -softplus(+-x) exactly, and no general
- * log or division is needed. IntGamma >= 0: gamma is that integer and (1 - p_t)^gamma is a
- * product; IntGamma = -1: exp(gamma log(1 - p_t)). Same formulas as focal_tile otherwise.
+ * focal_tile for tiles whose targets are all 0 or 1 (detection's usual case). With the signed
+ * logit s = x for t = 0 and -x for t = 1, everything is a function of s alone:
+ *   1 - p_t = sigma(s),  p_t = sigma(-s),  CE = softplus(s),  log(1 - p_t) = -softplus(-s),
+ *   dl/dx = (1 - 2t) alpha_t f (sigma(s) + gamma CE p_t),  f = (1 - p_t)^gamma,
+ * which is focal_tile's gradient with its ratio p q / (1 - p_t) = p_t; every term is
+ * non-negative, so nothing cancels. IntGamma >= 0: gamma is that integer and f a product;
+ * IntGamma = -1: f = exp(gamma log(1 - p_t)).
  */
 template <int IntGamma, class T>
 FASTLOSS_NOINLINE void focal_tile_hard(const T* __restrict x, const T* __restrict tg, index_t len,
                                        T a_pos, T a_neg, T gamma, T* __restrict loss,
                                        T* __restrict dloss) {
     const T lowest = std::numeric_limits<T>::lowest();
+    const T d_pos = -a_pos;  // (1 - 2t) alpha_t for t = 1
 #pragma omp simd
     for (index_t j = 0; j < len; ++j) {
-        const bool pos = tg[j] == T(1);
-        const LogisticTerms<T> lt = logistic_terms(x[j]);
-        const T m = pos ? lt.q : lt.p;      // 1 - p_t
-        const T ratio = pos ? lt.p : lt.q;  // p q / (1 - p_t)
-        const T ce = pos ? lt.sp_neg : lt.sp_pos;
-        const T dce = pos ? -lt.q : lt.p;
-        const T sign = pos ? T(-1) : T(1);  // 1 - 2t
+        const T s = tg[j] == T(1) ? -x[j] : x[j];
+        const T as = s < T(0) ? -s : s;
+        const T e = vm::exp_nonpositive(-as);
+        const T l1p = vm::log1p_unit(e);
+        const T inv = T(1) / (T(1) + e);
+        const T m = s >= T(0) ? inv : e * inv;   // 1 - p_t
+        const T pt = s >= T(0) ? e * inv : inv;  // p_t
+        const T ce = (s > T(0) ? s : T(0)) + l1p;
         T f;
         if constexpr (IntGamma >= 0) {
             f = int_power<IntGamma>(m);
         } else {
-            T log_m = pos ? -lt.sp_pos : -lt.sp_neg;
+            T log_m = -((s < T(0) ? -s : T(0)) + l1p);
             log_m = log_m < lowest ? lowest : log_m;
             f = vm::exp(gamma * log_m);
         }
-        const T at = pos ? a_pos : a_neg;
-        loss[j] = at * f * ce;
-        dloss[j] = at * f * (dce + ce * gamma * ratio * sign);
+        loss[j] = (tg[j] == T(1) ? a_pos : a_neg) * f * ce;
+        dloss[j] = (tg[j] == T(1) ? d_pos : a_neg) * f * (m + gamma * ce * pt);
     }
 }
 

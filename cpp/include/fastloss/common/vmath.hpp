@@ -199,11 +199,30 @@ FASTLOSS_ALWAYS_INLINE T log1p(T u) {
     return (w == T(1) || u == std::numeric_limits<T>::infinity()) ? u : result;
 }
 
+/// log(1 + u) for u in [0, 1] (softplus's log1p(e^-|x|)), without log1p's two divisions:
+/// float is u + u^2 Q(u), Q of degree 8 interpolating (log1p(u) - u) / u^2 at Chebyshev nodes
+/// of [0, 1] (at most 1.8 ulp from the true value, with or without FMA); double, which would
+/// need twice the degree, keeps log1p. NaN propagates; u outside [0, 1] is not supported.
+FASTLOSS_ALWAYS_INLINE float log1p_unit(float u) {
+    float q = -0.004466211423277855f;
+    q = q * u + 0.025224054232239723f;
+    q = q * u + -0.06675772368907928f;
+    q = q * u + 0.11561845242977142f;
+    q = q * u + -0.15847565233707428f;
+    q = q * u + 0.198541060090065f;
+    q = q * u + -0.24986526370048523f;
+    q = q * u + 0.3333284258842468f;
+    q = q * u + -0.4999999701976776f;
+    return (u * u) * q + u;
+}
+
+FASTLOSS_ALWAYS_INLINE double log1p_unit(double u) { return log1p(u); }
+
 /// softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|); never overflows.
 template <class T>
 FASTLOSS_ALWAYS_INLINE T softplus(T x) {
     const T ax = x < T(0) ? -x : x;
-    return (x > T(0) ? x : T(0)) + vm::log1p(vm::exp(-ax));
+    return (x > T(0) ? x : T(0)) + vm::log1p_unit(vm::exp_nonpositive(-ax));
 }
 
 /// sigma(x) = 1 / (1 + e^-x), from e^-|x| so neither branch overflows.
