@@ -200,6 +200,23 @@ class TestCrossEntropyErrors:
         with pytest.raises(ValueError, match="got -1 at flat index 1"):
             fastloss.cross_entropy(np.zeros((2, 3)), [0, -1])
 
+    @pytest.mark.parametrize("loss", ["ce", "ce_weighted", "focal"])
+    @pytest.mark.parametrize("bad", [10, -2, np.iinfo(np.int64).min])
+    def test_label_out_of_range_deep_in_a_large_batch(self, loss, bad, rng):
+        # many blocks (the threaded label scan): the first bad label is named, and a grad_out
+        # buffer is left as it was
+        n, c = 70_000, 10
+        labels = rng.integers(0, c, size=n)
+        labels[[54_321, 60_000]] = bad
+        fn, kwargs = {"ce": (fastloss.cross_entropy_value_and_grad, {}),
+                      "ce_weighted": (fastloss.cross_entropy_value_and_grad,
+                                      {"weight": np.linspace(0.5, 2, c)}),
+                      "focal": (fastloss.softmax_focal_loss_value_and_grad, {})}[loss]
+        grad = np.full((n, c), 7.0)
+        with pytest.raises(ValueError, match=f"got {bad} at flat index 54321"):
+            fn(rng.normal(size=(n, c)), labels, grad_out=grad, **kwargs)
+        assert np.all(grad == 7.0)
+
     def test_label_shape(self):
         with pytest.raises(ValueError, match=r"labels_or_probs: expected shape \(2,\)"):
             fastloss.cross_entropy(np.zeros((2, 3)), [0, 1, 2])

@@ -95,17 +95,21 @@ py::tuple cross_entropy_labels(const Array<T>& logits, const Labels& labels, con
                                const Opt<T>& grad_output, const Opt<T>& grad_out, int num_threads) {
     const ClassRows r = label_rows(logits, labels);
     require_length(weight, "weight", r.c);
-    require_labels_in_range(labels, "labels", r.c, ignore_index);
     const T *x = logits.data(), *w = data_or_null(weight);
     const index_t* y = labels.data();
     const CrossEntropyParams params{ignore_index, label_smoothing};
-    return call_loss<T>(parse_reduction(reduction), {r.n}, shape_of(logits),
-                        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads,
-                        "labels", [&](LossOutput<T>& out) {
-                            kernels<T>().cross_entropy_labels(x, y, r.n, r.c, r.inner, w, params,
-                                                              out, num_threads);
-                            return Status::Ok;
-                        });
+    Status status = Status::Ok;
+    py::tuple result = call_loss<T>(
+        parse_reduction(reduction), {r.n}, shape_of(logits),
+        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads, "labels",
+        [&](LossOutput<T>& out) {
+            status = kernels<T>().cross_entropy_labels(x, y, r.n, r.c, r.inner, w, params, out,
+                                                       num_threads);
+            return Status::Ok;
+        });
+    if (status == Status::LabelOutOfRange)  // the slow scan runs only to name the bad label
+        require_labels_in_range(labels, "labels", r.c, ignore_index);
+    return result;
 }
 
 template <class T>
@@ -134,16 +138,20 @@ py::tuple softmax_focal_loss(const Array<T>& logits, const Labels& labels, const
                              const Opt<T>& grad_out, int num_threads) {
     const ClassRows r = label_rows(logits, labels);
     require_length(alpha, "alpha", r.c);
-    require_labels_in_range(labels, "labels", r.c, ignore_index);
     const T *x = logits.data(), *a = data_or_null(alpha);
     const index_t* y = labels.data();
-    return call_loss<T>(parse_reduction(reduction), {r.n}, shape_of(logits),
-                        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads,
-                        "labels", [&](LossOutput<T>& out) {
-                            kernels<T>().softmax_focal_loss(x, y, r.n, r.c, r.inner, a, gamma,
-                                                            ignore_index, out, num_threads);
-                            return Status::Ok;
-                        });
+    Status status = Status::Ok;
+    py::tuple result = call_loss<T>(
+        parse_reduction(reduction), {r.n}, shape_of(logits),
+        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads, "labels",
+        [&](LossOutput<T>& out) {
+            status = kernels<T>().softmax_focal_loss(x, y, r.n, r.c, r.inner, a, gamma,
+                                                     ignore_index, out, num_threads);
+            return Status::Ok;
+        });
+    if (status == Status::LabelOutOfRange)  // the slow scan runs only to name the bad label
+        require_labels_in_range(labels, "labels", r.c, ignore_index);
+    return result;
 }
 
 template <class T>

@@ -30,15 +30,16 @@ struct Kernels {
                                    LossOutput<T>& out, int threads);
     Status (*sigmoid_focal_loss)(const T* logits, const T* targets, index_t n, double alpha,
                                  double gamma, LossOutput<T>& out, int threads);
-    void (*cross_entropy_labels)(const T* logits, const index_t* labels, index_t n, index_t c,
-                                 index_t inner, const T* class_weight,
-                                 const CrossEntropyParams& params, LossOutput<T>& out, int threads);
+    Status (*cross_entropy_labels)(const T* logits, const index_t* labels, index_t n, index_t c,
+                                   index_t inner, const T* class_weight,
+                                   const CrossEntropyParams& params, LossOutput<T>& out,
+                                   int threads);
     void (*cross_entropy_probs)(const T* logits, const T* targets, index_t n, index_t c,
                                 const T* class_weight, double label_smoothing, LossOutput<T>& out,
                                 int threads);
-    void (*softmax_focal_loss)(const T* logits, const index_t* labels, index_t n, index_t c,
-                               index_t inner, const T* alpha, double gamma, index_t ignore_index,
-                               LossOutput<T>& out, int threads);
+    Status (*softmax_focal_loss)(const T* logits, const index_t* labels, index_t n, index_t c,
+                                 index_t inner, const T* alpha, double gamma,
+                                 index_t ignore_index, LossOutput<T>& out, int threads);
     void (*distillation_kl)(const T* student, const T* teacher, index_t n, index_t c,
                             double temperature, LossOutput<T>& out, int threads);
     // rl

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 
 #include "fastloss/classification/softmax_policies.hpp"
 #include "fastloss/common/elementwise.hpp"
@@ -90,19 +91,54 @@ FASTLOSS_NOINLINE void row_scale_grad(T* __restrict g, index_t c, T ca, T cb,
     for (index_t j = 0; j < c; ++j) g[j] = ca * g[j] - cb * class_weight_at<HasWeight>(w, j);
 }
 
-/// Sum of the label weights of the rows that are not ignored (the Mean denominator).
+/// One block of scan_labels: returns the summed label weights of the counted rows (labels in
+/// [0, c), not ignored) and adds to *invalid the labels neither in [0, c) nor ignore_index.
+/// Branch-free, so it vectorises (the weight read is a gather at a clamped index).
+template <bool HasWeight, class T>
+FASTLOSS_NOINLINE double label_block_scan(const index_t* __restrict y, index_t len,
+                                          const T* __restrict w, index_t c, index_t ignore_index,
+                                          double* invalid) {
+    const std::uint64_t uc = static_cast<std::uint64_t>(c);
+    double acc = 0.0, bad = 0.0;
+#pragma omp simd reduction(+ : acc, bad)
+    for (index_t j = 0; j < len; ++j) {
+        const index_t v = y[j];
+        // unsigned: negative labels compare as huge
+        const index_t k = static_cast<std::uint64_t>(v) < uc ? v : 0;
+        double wk = 1.0;
+        if constexpr (HasWeight) wk = static_cast<double>(w[k]);
+        acc += (static_cast<std::uint64_t>(v) < uc) & (v != ignore_index) ? wk : 0.0;
+        bad += (static_cast<std::uint64_t>(v) < uc) | (v == ignore_index) ? 0.0 : 1.0;
+    }
+    *invalid += bad;
+    return acc;
+}
+
+/// What one pass over the labels finds: the Mean denominator (summed label weights of the
+/// rows that are not ignored) and whether every label is in [0, c) or == ignore_index.
+struct LabelScan {
+    double weight_sum;
+    bool valid;
+};
+
+/// The labels' pass, threaded in fixed blocks: the sum is the same for any thread count.
 template <class T>
-double label_weight_sum(const index_t* labels, index_t n, const T* class_weight,
-                        index_t ignore_index, int num_threads) {
-    return ordered_block_sum(n, kElementBlock, n, num_threads, [&](index_t b, index_t e) {
-        double acc = 0.0;
-        for (index_t i = b; i < e; ++i) {
-            const index_t y = labels[i];
-            if (y == ignore_index) continue;
-            acc += class_weight ? static_cast<double>(class_weight[y]) : 1.0;
-        }
-        return acc;
+LabelScan scan_labels(const index_t* labels, index_t n, index_t c, const T* class_weight,
+                      index_t ignore_index, int num_threads) {
+    double invalid_total = 0.0;
+    const double sum = with_flag(class_weight != nullptr, [&](auto has_w) {
+        return ordered_block_sum(n, kElementBlock, n, num_threads, [&](index_t b, index_t e) {
+            double invalid = 0.0;
+            const double acc = label_block_scan<decltype(has_w)::value>(
+                labels + b, e - b, class_weight, c, ignore_index, &invalid);
+            if (invalid != 0.0) {
+#pragma omp atomic
+                invalid_total += invalid;  // a count: exact in any order
+            }
+            return acc;
+        });
     });
+    return LabelScan{sum, invalid_total == 0.0};
 }
 
 /// Zeros a gradient row (an ignored label's).

@@ -286,24 +286,25 @@ void softmax_label_loss(const T* logits, const index_t* labels, index_t n, index
  *
  * logits: n rows of c classes, as (n, c) row-major (inner = 1) or as (n / inner, c, inner)
  * with the class axis in the middle (PyTorch's (N, C, d1, ...); needs c <= kSmallClasses);
- * labels: (n,), each in [0, c) or == ignore_index (checked by the caller); class_weight: (c,)
- * or null. The gradient has the logits' layout. Mean divides by the summed weights of the
- * non-ignored rows; if there are none the value and gradient are 0. Ignored rows get loss 0,
- * gradient 0.
+ * labels: (n,), each in [0, c) or == ignore_index; class_weight: (c,) or null. The gradient
+ * has the logits' layout. Mean divides by the summed weights of the non-ignored rows; if there
+ * are none the value and gradient are 0. Ignored rows get loss 0, gradient 0. Returns
+ * LabelOutOfRange, having written nothing, if a label is neither.
  */
 template <class T>
-void cross_entropy_labels(const T* logits, const index_t* labels, index_t n, index_t c,
-                          index_t inner, const T* class_weight, const CrossEntropyParams& params,
-                          LossOutput<T>& out, int num_threads) {
-    const double denom =
-        out.reduction == Reduction::Mean
-            ? detail::label_weight_sum(labels, n, class_weight, params.ignore_index, num_threads)
-            : 1.0;
+Status cross_entropy_labels(const T* logits, const index_t* labels, index_t n, index_t c,
+                            index_t inner, const T* class_weight, const CrossEntropyParams& params,
+                            LossOutput<T>& out, int num_threads) {
+    const detail::LabelScan scan =
+        detail::scan_labels(labels, n, c, class_weight, params.ignore_index, num_threads);
+    if (!scan.valid) return Status::LabelOutOfRange;
+    const double denom = out.reduction == Reduction::Mean ? scan.weight_sum : 1.0;
     const double eps = params.label_smoothing;
     const detail::CrossEntropyPolicy policy{eps, eps / static_cast<double>(c),
                                             class_weight_total(class_weight, c)};
     detail::softmax_label_loss(logits, labels, n, c, inner, class_weight, params.ignore_index,
                                policy, denom, out, num_threads);
+    return Status::Ok;
 }
 
 /**
@@ -311,18 +312,19 @@ void cross_entropy_labels(const T* logits, const index_t* labels, index_t n, ind
  *
  * logits and labels as for cross_entropy_labels (inner: see there); alpha: (c,) or null (no
  * alpha). gamma = 0 gives cross_entropy_labels bit for bit. Mean divides by the number of
- * non-ignored rows (0 if there are none).
+ * non-ignored rows (0 if there are none). Returns LabelOutOfRange as cross_entropy_labels does.
  */
 template <class T>
-void softmax_focal_loss(const T* logits, const index_t* labels, index_t n, index_t c, index_t inner,
-                        const T* alpha, double gamma, index_t ignore_index, LossOutput<T>& out,
-                        int num_threads) {
-    const double denom =
-        out.reduction == Reduction::Mean
-            ? detail::label_weight_sum<T>(labels, n, nullptr, ignore_index, num_threads)
-            : 1.0;
+Status softmax_focal_loss(const T* logits, const index_t* labels, index_t n, index_t c,
+                          index_t inner, const T* alpha, double gamma, index_t ignore_index,
+                          LossOutput<T>& out, int num_threads) {
+    const detail::LabelScan scan =
+        detail::scan_labels<T>(labels, n, c, nullptr, ignore_index, num_threads);
+    if (!scan.valid) return Status::LabelOutOfRange;
+    const double denom = out.reduction == Reduction::Mean ? scan.weight_sum : 1.0;
     detail::softmax_label_loss(logits, labels, n, c, inner, alpha, ignore_index,
                                detail::FocalPolicy{gamma}, denom, out, num_threads);
+    return Status::Ok;
 }
 
 FASTLOSS_END_ISA_NAMESPACE
