@@ -9,6 +9,7 @@
 // transposed back. Same formulas as the row kernel, same results to rounding.
 #pragma once
 
+#include <cstdint>
 #include <type_traits>
 
 #if defined(__AVX512F__)
@@ -30,6 +31,11 @@ template <class T>
 struct SmallTile {
     alignas(64) T v[kSmallClasses][kRowTile];  // logits, then e_c = exp(x_c - m), then grad
     alignas(64) T m[kRowTile];
+    alignas(64) T x_y[kRowTile];  // the label's logit, then the gradient's -d
+    alignas(64) T a[kRowTile];    // the gradient's a / S
+    // The rows' labels, -1 where a row is ignored or padding: int32 (labels are < c <= 64),
+    // so that comparing them with a class index vectorises alongside the float lanes.
+    alignas(64) std::int32_t y[kRowTile];
     RowBatch<kRowTile> b;
 };
 
@@ -158,6 +164,8 @@ inline void tile_transfer(SmallTile<T>& s, Ptr data, index_t r0, index_t rows, i
 }
 
 /// Loads rows [r0, r0 + rows) into the tile and finds each row's max, label logit and weight.
+/// The label logit is picked by comparing each class index with the labels, in the same SIMD
+/// loop as the max, rather than by a per-row indexed load.
 template <bool HasWeight, class T>
 inline void small_tile_load(SmallTile<T>& s, const T* logits, const index_t* labels, index_t r0,
                             index_t rows, index_t c, index_t inner, const T* weight,
@@ -167,21 +175,33 @@ inline void small_tile_load(SmallTile<T>& s, const T* logits, const index_t* lab
     tile_transfer<true>(s, logits, r0, rows, c, inner);
     for (index_t j = 0; j < c; ++j)
         for (index_t r = rows; r < kRowTile; ++r) s.v[j][r] = T(0);
+    const index_t* lab = labels + r0;
+#pragma omp simd
+    for (index_t r = 0; r < rows; ++r)
+        s.y[r] = lab[r] == ignore_index ? -1 : static_cast<std::int32_t>(lab[r]);
+    for (index_t r = rows; r < kRowTile; ++r) s.y[r] = -1;
+#pragma omp simd
     for (index_t r = 0; r < kRowTile; ++r) {
-        const index_t y = r < rows ? labels[r0 + r] : ignore_index;
-        const bool ok = y != ignore_index;
-        s.b.valid[r] = ok ? 1.0 : 0.0;
-        s.b.x_y[r] = ok ? static_cast<double>(s.v[y][r]) : 0.0;
-        s.b.w_y[r] = ok ? static_cast<double>(class_weight_at<HasWeight>(weight, y)) : 0.0;
+        s.m[r] = s.v[0][r];
+        s.x_y[r] = s.y[r] == 0 ? s.v[0][r] : T(0);
     }
-#pragma omp simd
-    for (index_t r = 0; r < kRowTile; ++r) s.m[r] = s.v[0][r];
     for (index_t j = 1; j < c; ++j) {
+        const std::int32_t jj = static_cast<std::int32_t>(j);
 #pragma omp simd
-        for (index_t r = 0; r < kRowTile; ++r) s.m[r] = s.v[j][r] > s.m[r] ? s.v[j][r] : s.m[r];
+        for (index_t r = 0; r < kRowTile; ++r) {
+            s.m[r] = s.v[j][r] > s.m[r] ? s.v[j][r] : s.m[r];
+            s.x_y[r] = s.y[r] == jj ? s.v[j][r] : s.x_y[r];
+        }
     }
 #pragma omp simd
-    for (index_t r = 0; r < kRowTile; ++r) s.b.m[r] = static_cast<double>(s.m[r]);
+    for (index_t r = 0; r < kRowTile; ++r) {
+        const std::int32_t k = s.y[r] < 0 ? 0 : s.y[r];  // a valid index for the weight read
+        s.b.m[r] = static_cast<double>(s.m[r]);
+        s.b.valid[r] = s.y[r] < 0 ? 0.0 : 1.0;
+        s.b.x_y[r] = static_cast<double>(s.x_y[r]);
+        s.b.w_y[r] =
+            s.y[r] < 0 ? 0.0 : static_cast<double>(class_weight_at<HasWeight>(weight, k));
+    }
 }
 
 /// e_c = exp(x_c - m) in place, with R, k and (for smoothing) sw per row.
@@ -201,6 +221,27 @@ inline void small_tile_exp(SmallTile<T>& s, index_t c, const T* weight) {
             if constexpr (Smoothing)
                 s.b.sw[r] += wj * (static_cast<double>(s.m[r]) - static_cast<double>(xj));
             s.v[j][r] = e;
+        }
+    }
+}
+
+/// The gradient in place over e_c: a e_c - b_c w_c - [c = y] d, where the label's d is in
+/// s.x_y. With smoothing the first two terms are formed in double (b_c = s.b.loss); without,
+/// b_c = 0 and a e_c is one float product (a rounded to float in s.a: one more rounding of a
+/// gradient entry, no cancellation).
+template <bool HasWeight, bool Smoothing, class T>
+inline void small_tile_grad(SmallTile<T>& s, index_t c, const T* weight) {
+    for (index_t j = 0; j < c; ++j) {
+        const std::int32_t jj = static_cast<std::int32_t>(j);
+        const double wj = static_cast<double>(class_weight_at<HasWeight>(weight, j));
+#pragma omp simd
+        for (index_t r = 0; r < kRowTile; ++r) {
+            T g;
+            if constexpr (Smoothing)
+                g = static_cast<T>(s.b.a[r] * static_cast<double>(s.v[j][r]) - s.b.loss[r] * wj);
+            else
+                g = s.a[r] * s.v[j][r];
+            s.v[j][r] = g - (s.y[r] == jj ? s.x_y[r] : T(0));
         }
     }
 }
@@ -228,15 +269,14 @@ double small_tile(SmallTile<T>& s, const T* logits, const index_t* labels, index
         b.loss[r] = b.valid[r] * ci * smooth;  // now the b_c factor
     }
     for (index_t r = rows; r < kRowTile; ++r) b.loss[r] = 0.0;
-    for (index_t j = 0; j < c; ++j) {
-        const double wj = static_cast<double>(class_weight_at<HasWeight>(weight, j));
 #pragma omp simd
-        for (index_t r = 0; r < kRowTile; ++r)
-            s.v[j][r] = static_cast<T>(b.a[r] * static_cast<double>(s.v[j][r]) - b.loss[r] * wj);
-    }
-    for (index_t r = 0; r < rows; ++r) {  // the label's -d, still in tile space
-        const index_t y = labels[r0 + r];
-        if (y != ignore_index) s.v[y][r] -= static_cast<T>(b.d[r]);
+    for (index_t r = 0; r < kRowTile; ++r) s.x_y[r] = static_cast<T>(b.d[r]);
+    if (smooth != 0.0) {
+        small_tile_grad<HasWeight, true>(s, c, weight);
+    } else {
+#pragma omp simd
+        for (index_t r = 0; r < kRowTile; ++r) s.a[r] = static_cast<T>(b.a[r]);
+        small_tile_grad<false, false>(s, c, weight);
     }
     tile_transfer<false>(s, grad, r0, rows, c, inner);
     return acc;
