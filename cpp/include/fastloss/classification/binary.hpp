@@ -166,7 +166,6 @@ FASTLOSS_NOINLINE void focal_tile_hard(const T* __restrict x, const T* __restric
                                        T a_pos, T a_neg, T gamma, T* __restrict loss,
                                        T* __restrict dloss) {
     const T lowest = std::numeric_limits<T>::lowest();
-    const T d_pos = -a_pos;  // (1 - 2t) alpha_t for t = 1
 #pragma omp simd
     for (index_t j = 0; j < len; ++j) {
         const T s = tg[j] == T(1) ? -x[j] : x[j];
@@ -185,8 +184,9 @@ FASTLOSS_NOINLINE void focal_tile_hard(const T* __restrict x, const T* __restric
             log_m = log_m < lowest ? lowest : log_m;
             f = vm::exp(gamma * log_m);
         }
-        loss[j] = (tg[j] == T(1) ? a_pos : a_neg) * f * ce;
-        dloss[j] = (tg[j] == T(1) ? d_pos : a_neg) * f * (m + gamma * ce * pt);
+        const T af = (tg[j] == T(1) ? a_pos : a_neg) * f;
+        loss[j] = af * ce;
+        dloss[j] = (tg[j] == T(1) ? -af : af) * (m + gamma * ce * pt);
     }
 }
 

@@ -29,8 +29,9 @@ FASTLOSS_ALWAYS_INLINE To bit_cast(From from) {
     return to;
 }
 
-// ---- exp: x = n ln2 + r, |r| <= ln2/2 (Cody-Waite split of ln2), exp(r) by its Taylor
-// polynomial (degree 7 for float, 13 for double: the first omitted term is < 0.1 ulp), and 2^n
+// ---- exp: x = n ln2 + r, |r| <= ln2/2 (Cody-Waite split of ln2), exp(r) by a polynomial
+// (degree 6 for float, see there; the degree-13 Taylor polynomial for double, whose first
+// omitted term is < 0.1 ulp), and 2^n
 // applied in two halves so that subnormal results and overflow to inf come out right.
 
 // Rounding x*log2(e) to an integer with the 1.5*2^k trick (no SSE4.1 round needed): after
@@ -44,11 +45,12 @@ FASTLOSS_ALWAYS_INLINE float exp_reduced(float x, float& t) {
     const float nf = t - kExpMagicF;
     float r = x - nf * 0.693359375f;
     r = r - nf * -2.12194440e-4f;
-    float p = 1.0f / 5040.0f;
-    p = p * r + 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
+    // 1 + r + r^2 Q(r), Q of degree 4 interpolating (e^r - 1 - r) / r^2 at Chebyshev nodes
+    // of |r| <= ln2/2: within 0.93 ulp, as the degree-7 Taylor polynomial (0.91), one FMA less.
+    float p = 0.0013926175888627768f;
+    p = p * r + 0.008363173343241215f;
+    p = p * r + 0.041666556149721146f;
+    p = p * r + 0.16666577756404877f;
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     return p * r + 1.0f;
