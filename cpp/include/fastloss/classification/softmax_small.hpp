@@ -33,6 +33,7 @@ struct SmallTile {
     alignas(64) T m[kRowTile];
     alignas(64) T x_y[kRowTile];  // the label's logit, then the gradient's -d
     alignas(64) T a[kRowTile];    // the gradient's a / S
+    alignas(64) T k[kRowTile];    // how many classes equal the max
     // The rows' labels, -1 where a row is ignored or padding: int32 (labels are < c <= 64),
     // so that comparing them with a class index vectorises alongside the float lanes.
     alignas(64) std::int32_t y[kRowTile];
@@ -204,25 +205,37 @@ inline void small_tile_load(SmallTile<T>& s, const T* logits, const index_t* lab
     }
 }
 
-/// e_c = exp(x_c - m) in place, with R, k and (for smoothing) sw per row.
+/// Class j of small_tile_exp; the first class starts the sums (no zeroing pass).
+template <bool First, bool Smoothing, class T>
+FASTLOSS_ALWAYS_INLINE void small_tile_exp_class(SmallTile<T>& s, index_t j, double wj) {
+#pragma omp simd
+    for (index_t r = 0; r < kRowTile; ++r) {
+        const T xj = s.v[j][r];
+        const T e = vm::exp_nonpositive(xj - s.m[r]);
+        const double R = First ? 0.0 : s.b.R[r];
+        const T k = First ? T(0) : s.k[r];
+        s.b.R[r] = R + (xj == s.m[r] ? 0.0 : static_cast<double>(e));
+        s.k[r] = k + (xj == s.m[r] ? T(1) : T(0));  // a count: exact in T
+        if constexpr (Smoothing)
+            s.b.sw[r] = (First ? 0.0 : s.b.sw[r]) +
+                        wj * (static_cast<double>(s.m[r]) - static_cast<double>(xj));
+        s.v[j][r] = e;
+    }
+}
+
+/// e_c = exp(x_c - m) in place, with R, k and (for smoothing) sw per row. k is counted in T
+/// and R starts at the first class: a few percent off this loop.
 template <bool HasWeight, bool Smoothing, class T>
 inline void small_tile_exp(SmallTile<T>& s, index_t c, const T* weight) {
+    const auto w = [&](index_t j) {
+        return static_cast<double>(class_weight_at<HasWeight>(weight, j));
+    };
+    small_tile_exp_class<true, Smoothing>(s, 0, w(0));
+    for (index_t j = 1; j < c; ++j) small_tile_exp_class<false, Smoothing>(s, j, w(j));
 #pragma omp simd
-    for (index_t r = 0; r < kRowTile; ++r) s.b.R[r] = s.b.k[r] = s.b.sw[r] = 0.0;
-    for (index_t j = 0; j < c; ++j) {
-        const double wj = static_cast<double>(class_weight_at<HasWeight>(weight, j));
-#pragma omp simd
-        for (index_t r = 0; r < kRowTile; ++r) {
-            const T xj = s.v[j][r];
-            const T e = vm::exp_nonpositive(xj - s.m[r]);
-            const bool top = xj == s.m[r];
-            s.b.R[r] += top ? 0.0 : static_cast<double>(e);
-            s.b.k[r] += top ? 1.0 : 0.0;
-            if constexpr (Smoothing)
-                s.b.sw[r] += wj * (static_cast<double>(s.m[r]) - static_cast<double>(xj));
-            s.v[j][r] = e;
-        }
-    }
+    for (index_t r = 0; r < kRowTile; ++r) s.b.k[r] = static_cast<double>(s.k[r]);
+    if constexpr (!Smoothing)
+        for (index_t r = 0; r < kRowTile; ++r) s.b.sw[r] = 0.0;
 }
 
 /// The gradient in place over e_c: a e_c - b_c w_c - [c = y] d, where the label's d is in
