@@ -99,14 +99,13 @@ py::tuple cross_entropy_labels(const Array<T>& logits, const Labels& labels, con
     const index_t* y = labels.data();
     const CrossEntropyParams params{ignore_index, label_smoothing};
     Status status = Status::Ok;
-    py::tuple result = call_loss<T>(
-        parse_reduction(reduction), {r.n}, shape_of(logits),
-        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads, "labels",
-        [&](LossOutput<T>& out) {
-            status = kernels<T>().cross_entropy_labels(x, y, r.n, r.c, r.inner, w, params, out,
-                                                       num_threads);
-            return Status::Ok;
-        });
+    py::tuple result = call_loss<T>(parse_reduction(reduction), {r.n}, shape_of(logits),
+                                    grad_request(want_grad, grad_scale, grad_output, grad_out),
+                                    num_threads, "labels", [&](LossOutput<T>& out) {
+                                        status = kernels<T>().cross_entropy_labels(
+                                            x, y, r.n, r.c, r.inner, w, params, out, num_threads);
+                                        return Status::Ok;
+                                    });
     if (status == Status::LabelOutOfRange)  // the slow scan runs only to name the bad label
         require_labels_in_range(labels, "labels", r.c, ignore_index);
     return result;
@@ -141,14 +140,14 @@ py::tuple softmax_focal_loss(const Array<T>& logits, const Labels& labels, const
     const T *x = logits.data(), *a = data_or_null(alpha);
     const index_t* y = labels.data();
     Status status = Status::Ok;
-    py::tuple result = call_loss<T>(
-        parse_reduction(reduction), {r.n}, shape_of(logits),
-        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads, "labels",
-        [&](LossOutput<T>& out) {
-            status = kernels<T>().softmax_focal_loss(x, y, r.n, r.c, r.inner, a, gamma,
-                                                     ignore_index, out, num_threads);
-            return Status::Ok;
-        });
+    py::tuple result =
+        call_loss<T>(parse_reduction(reduction), {r.n}, shape_of(logits),
+                     grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads,
+                     "labels", [&](LossOutput<T>& out) {
+                         status = kernels<T>().softmax_focal_loss(x, y, r.n, r.c, r.inner, a, gamma,
+                                                                  ignore_index, out, num_threads);
+                         return Status::Ok;
+                     });
     if (status == Status::LabelOutOfRange)  // the slow scan runs only to name the bad label
         require_labels_in_range(labels, "labels", r.c, ignore_index);
     return result;

@@ -38,8 +38,8 @@ struct Kernels {
                                 const T* class_weight, double label_smoothing, LossOutput<T>& out,
                                 int threads);
     Status (*softmax_focal_loss)(const T* logits, const index_t* labels, index_t n, index_t c,
-                                 index_t inner, const T* alpha, double gamma,
-                                 index_t ignore_index, LossOutput<T>& out, int threads);
+                                 index_t inner, const T* alpha, double gamma, index_t ignore_index,
+                                 LossOutput<T>& out, int threads);
     void (*distillation_kl)(const T* student, const T* teacher, index_t n, index_t c,
                             double temperature, LossOutput<T>& out, int threads);
     // rl

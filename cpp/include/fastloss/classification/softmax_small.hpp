@@ -77,8 +77,7 @@ FASTLOSS_ALWAYS_INLINE void transpose16x16(__m512* r) {
 /// 16-float access per row, transposed in registers (the scalar transpose was about half the
 /// time of a 10-class cross-entropy).
 template <bool In, class Ptr>
-inline void tile_transfer_16(SmallTile<float>& s, Ptr data, index_t r0, index_t rows,
-                             index_t c) {
+inline void tile_transfer_16(SmallTile<float>& s, Ptr data, index_t r0, index_t rows, index_t c) {
     const __mmask16 classes = static_cast<__mmask16>((1u << c) - 1u);
     for (index_t b = 0; b < rows; b += 16) {
         const index_t nr = imin(16, rows - b);
@@ -200,8 +199,7 @@ inline void small_tile_load(SmallTile<T>& s, const T* logits, const index_t* lab
         s.b.m[r] = static_cast<double>(s.m[r]);
         s.b.valid[r] = s.y[r] < 0 ? 0.0 : 1.0;
         s.b.x_y[r] = static_cast<double>(s.x_y[r]);
-        s.b.w_y[r] =
-            s.y[r] < 0 ? 0.0 : static_cast<double>(class_weight_at<HasWeight>(weight, k));
+        s.b.w_y[r] = s.y[r] < 0 ? 0.0 : static_cast<double>(class_weight_at<HasWeight>(weight, k));
     }
 }
 

@@ -95,8 +95,8 @@ FASTLOSS_ALWAYS_INLINE float exp(float x) {
 
 FASTLOSS_ALWAYS_INLINE double exp(double x) {
     double xc = x != x ? 0.0 : x;
-    xc = xc < -746.0 ? -746.0 : xc;           // exp(-746) < 2^-1075: rounds to 0
-    xc = xc > 710.0 ? 710.0 : xc;             // exp(710) > DBL_MAX: rounds to inf
+    xc = xc < -746.0 ? -746.0 : xc;  // exp(-746) < 2^-1075: rounds to 0
+    xc = xc > 710.0 ? 710.0 : xc;    // exp(710) > DBL_MAX: rounds to inf
     double t;
     const double p = exp_reduced(xc, t);
     const std::int64_t n = bit_cast<std::int64_t>(t) - bit_cast<std::int64_t>(kExpMagicD);
@@ -218,7 +218,9 @@ FASTLOSS_ALWAYS_INLINE float log1p_unit(float u) {
     return (u * u) * q + u;
 }
 
-FASTLOSS_ALWAYS_INLINE double log1p_unit(double u) { return log1p(u); }
+FASTLOSS_ALWAYS_INLINE double log1p_unit(double u) {
+    return log1p(u);
+}
 
 /// softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|); never overflows.
 template <class T>
