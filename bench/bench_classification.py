@@ -4,8 +4,10 @@
 
 For each case, in one run, the calls taking turns: fastloss forward+gradient (a fresh gradient array, and reusing
 one via grad_out), PyTorch 2.13 CPU forward+backward (autograd), and the memory floor: the
-time np.copyto takes to copy the logits. Ratios: torch / fastloss (higher is better) and
-fastloss / copy (1 is the floor). Peak memory: extra resident memory of one call, each library
+time np.copyto takes to copy the logits into an existing array, and the time np.copy takes
+to copy them into a new one (which, like a fresh gradient, pays the first touch of new
+memory). Ratios: torch / fastloss (higher is better); grad_out / copyto and fresh / np.copy,
+each against the copy that writes the same kind of memory (1 is the floor). Peak memory: extra resident memory of one call, each library
 in a fresh process.
 """
 
@@ -77,8 +79,8 @@ def main(argv=None) -> Report:
     threads = fastloss.get_num_threads()
 
     report = Report("classification: fastloss vs torch vs memory floor",
-                    ["case", "fastloss ms", "fastloss grad_out ms", "torch ms", "copy ms",
-                     "torch / fastloss", "fastloss / copy", "grad_out / copy",
+                    ["case", "fastloss ms", "fastloss grad_out ms", "torch ms", "copyto ms",
+                     "np.copy ms", "torch / fastloss", "grad_out / copyto", "fresh / np.copy",
                      "fastloss peak MiB", "torch peak MiB"])
     for name, (shape, loss) in CASES.items():
         # The same setup text builds the inputs here and in the peak-memory subprocesses.
@@ -92,13 +94,15 @@ def main(argv=None) -> Report:
             "native": lambda c=call, ns=ns: eval(c, ns),
             "reused": lambda c=call_out, ns=ns: eval(c, ns),
             "copy": lambda ns=ns: np.copyto(ns["dst"], ns["x"]),
+            "fresh_copy": lambda ns=ns: ns["x"].copy(),
         }
         if torch is not None:
             exec(TORCH_SETUP, ns)  # noqa: S102
             contenders["torch"] = ns["torch_" + loss]
         # in turns, so that slow phases of the machine hit every contender alike
         timings = time_interleaved(contenders, repeat=args.repeat)
-        native, reused, copy = (timings[k].median_ms for k in ("native", "reused", "copy"))
+        native, reused, copy, fresh_copy = (timings[k].median_ms
+                                            for k in ("native", "reused", "copy", "fresh_copy"))
         torch_ms = timings["torch"].median_ms if torch is not None else None
         torch_peak = None
         native_peak = None
@@ -108,8 +112,8 @@ def main(argv=None) -> Report:
             if torch is not None:
                 torch_peak = peak_memory_mib(setup + TORCH_SETUP + f"\ntorch.set_num_threads({threads})",
                                              f"torch_{loss}()")
-        report.add(name, native, reused, torch_ms, copy, ratio(torch_ms, native),
-                   ratio(native, copy), ratio(reused, copy), native_peak, torch_peak)
+        report.add(name, native, reused, torch_ms, copy, fresh_copy, ratio(torch_ms, native),
+                   ratio(reused, copy), ratio(native, fresh_copy), native_peak, torch_peak)
         print(f"  {name} done", flush=True)
     print()
     print(report.markdown())
