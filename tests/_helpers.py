@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Callable
+import contextlib
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -54,3 +55,16 @@ def check_grad(value_fn: Callable[[np.ndarray], object], grad: np.ndarray, x: np
         return float((v * weights).sum()) if weights is not None else float(v.sum())
 
     np.testing.assert_allclose(grad, numerical_grad(total, x), rtol=rtol, atol=atol)
+
+
+@contextlib.contextmanager
+def instruction_set(name: str) -> Iterator[None]:
+    """Runs the block on one instruction set's kernels (fastloss otherwise picks the best)."""
+    from fastloss import _core
+
+    start = _core.current_isa()
+    assert _core._set_isa(name)
+    try:
+        yield
+    finally:
+        _core._set_isa(start)

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 import fastloss
+from fastloss import _core
 from fastloss import reference as ref
 
-from ._helpers import ELEMENTWISE_SHAPES, assert_close, check_grad
+from ._helpers import ELEMENTWISE_SHAPES, assert_close, check_grad, instruction_set
 
 # logits shapes for the softmax losses: unbatched, N=1 C=2, odd sizes, spatial maps, one class,
 # both sides of the small-class kernel's limit (C <= 64 runs across rows, C > 64 along them),
@@ -60,13 +61,19 @@ def test_cross_entropy_labels_match_reference(shape, opts, dtype, reduction, rng
     assert_close(fastloss.cross_entropy(logits, labels, reduction=reduction, **kwargs), want_value, dtype)
 
 
+@pytest.mark.parametrize("isa", _core.available_isas())
 @pytest.mark.parametrize("c", list(range(1, 18)))
-def test_few_classes_every_count_and_tail(c, rng):
-    # float32 rows of at most 16 classes are moved in 16-row blocks with one 16-float access
-    # per row (over the start of the next rows where those are in the block): every class
-    # count, and row counts that end blocks and tiles early; a gradient written into a
-    # caller's buffer must not reach past it
-    for n in (1, 2, 15, 16, 17, 63, 64, 65, 1031):
+def test_few_classes_every_count_and_tail(c, isa, rng):
+    # float32 rows of at most 16 classes are moved in groups of 16 rows (AVX-512) or 8 rows
+    # and 8-column blocks (AVX2), with whole-register accesses per row that reach over the
+    # start of the next rows: every class count, and row counts that end groups and tiles
+    # early; a gradient written into a caller's buffer must not reach past it
+    with instruction_set(isa):
+        check_few_classes(c, rng)
+
+
+def check_few_classes(c, rng):
+    for n in (1, 2, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1031):
         logits = (3 * rng.normal(size=(n, c))).astype(np.float32)
         labels = labels_for(rng, (n, c), ignore_fraction=0.1)
         buffer = np.full(n * c + 40, 7.0, dtype=np.float32)

@@ -115,10 +115,10 @@ FASTLOSS_NOINLINE double batch_policy(RowBatch<Cap>& b, index_t rows, const Poli
         st.x_y = b.x_y[r];
         st.sw = b.sw[r];
         const RowTerms t = policy.terms(b.w_y[r], st);
-        const bool valid = b.valid[r] != 0.0;
-        b.loss[r] = valid ? t.loss : 0.0;
-        b.a[r] = valid ? t.a / st.S() : 0.0;
-        b.d[r] = valid ? t.d : 0.0;
+        // the comparison inline in each select: see vmath.hpp (a named bool stops AVX2)
+        b.loss[r] = b.valid[r] != 0.0 ? t.loss : 0.0;
+        b.a[r] = b.valid[r] != 0.0 ? t.a / st.S() : 0.0;
+        b.d[r] = b.valid[r] != 0.0 ? t.d : 0.0;
         acc += b.loss[r];
     }
     return acc;

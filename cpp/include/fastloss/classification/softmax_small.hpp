@@ -12,11 +12,8 @@
 #include <cstdint>
 #include <type_traits>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
 #include "fastloss/classification/softmax.hpp"
+#include "fastloss/classification/tile_transpose.hpp"
 
 FASTLOSS_BEGIN_ISA_NAMESPACE
 
@@ -40,85 +37,6 @@ struct SmallTile {
     RowBatch<kRowTile> b;
 };
 
-#if defined(__AVX512F__)
-/// r[i][j] -> r[j][i] for a 16 x 16 block of floats held in 16 registers (pairs of rows
-/// interleaved by 32, then 64 bits, then 128-bit lanes exchanged twice).
-FASTLOSS_ALWAYS_INLINE void transpose16x16(__m512* r) {
-    const auto as_pd = [](__m512 x) { return _mm512_castps_pd(x); };
-    const auto as_ps = [](__m512d x) { return _mm512_castpd_ps(x); };
-    __m512 t[16];
-#pragma GCC unroll 8
-    for (int i = 0; i < 8; ++i) {
-        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; ++i) {
-        r[4 * i] = as_ps(_mm512_unpacklo_pd(as_pd(t[4 * i]), as_pd(t[4 * i + 2])));
-        r[4 * i + 1] = as_ps(_mm512_unpackhi_pd(as_pd(t[4 * i]), as_pd(t[4 * i + 2])));
-        r[4 * i + 2] = as_ps(_mm512_unpacklo_pd(as_pd(t[4 * i + 1]), as_pd(t[4 * i + 3])));
-        r[4 * i + 3] = as_ps(_mm512_unpackhi_pd(as_pd(t[4 * i + 1]), as_pd(t[4 * i + 3])));
-    }
-#pragma GCC unroll 2
-    for (int i = 0; i < 2; ++i)
-#pragma GCC unroll 4
-        for (int q = 0; q < 4; ++q) {
-            t[8 * i + q] = _mm512_shuffle_f32x4(r[8 * i + q], r[8 * i + 4 + q], 0x88);
-            t[8 * i + 4 + q] = _mm512_shuffle_f32x4(r[8 * i + q], r[8 * i + 4 + q], 0xdd);
-        }
-#pragma GCC unroll 8
-    for (int q = 0; q < 8; ++q) {
-        r[q] = _mm512_shuffle_f32x4(t[q], t[8 + q], 0x88);
-        r[8 + q] = _mm512_shuffle_f32x4(t[q], t[8 + q], 0xdd);
-    }
-}
-
-/// tile_transfer for row-major float rows of at most 16 classes: 16 rows at a time, one
-/// 16-float access per row, transposed in registers (the scalar transpose was about half the
-/// time of a 10-class cross-entropy).
-template <bool In, class Ptr>
-inline void tile_transfer_16(SmallTile<float>& s, Ptr data, index_t r0, index_t rows, index_t c) {
-    const __mmask16 classes = static_cast<__mmask16>((1u << c) - 1u);
-    for (index_t b = 0; b < rows; b += 16) {
-        const index_t nr = imin(16, rows - b);
-        __m512 r[16];
-        // Fully unrolled loops over all 16, the bounds as conditions: the registers are then
-        // named by constants and stay registers. A row's access covers 16 floats, its own c
-        // and the start of the rows after it, while those are in the block; only the last
-        // rows use masks (masked accesses are slow on some CPUs: AMD Zen 4 took longer than
-        // the scalar transpose with a mask on every row).
-        const auto whole = [&](index_t q) { return (nr - q) * c >= 16; };
-        if constexpr (In) {
-#pragma GCC unroll 16
-            for (int q = 0; q < 16; ++q) {
-                const float* row = data + (r0 + b + (q < nr ? q : 0)) * c;
-                r[q] = whole(q) ? _mm512_loadu_ps(row)
-                                : _mm512_maskz_loadu_ps(q < nr ? classes : __mmask16(0), row);
-            }
-            transpose16x16(r);
-#pragma GCC unroll 16
-            for (int j = 0; j < 16; ++j)
-                if (j < c) _mm512_store_ps(&s.v[j][b], r[j]);
-        } else {
-#pragma GCC unroll 16
-            for (int j = 0; j < 16; ++j)
-                r[j] = j < c ? _mm512_load_ps(&s.v[j][b]) : _mm512_setzero_ps();
-            transpose16x16(r);
-            // rows in order: what a whole-row store writes past its row, the next rows'
-            // stores overwrite
-#pragma GCC unroll 16
-            for (int q = 0; q < 16; ++q) {
-                float* row = data + (r0 + b + (q < nr ? q : 0)) * c;
-                if (whole(q))
-                    _mm512_storeu_ps(row, r[q]);
-                else if (q < nr)
-                    _mm512_mask_storeu_ps(row, classes, r[q]);
-            }
-        }
-    }
-}
-#endif
-
 /**
  * Moves rows [r0, r0 + rows) between storage and the tile (In: into the tile). Storage is
  * (N, c, inner) with the class axis in the middle: row i = (n, s), i = n inner + s, has its
@@ -133,7 +51,14 @@ inline void tile_transfer(SmallTile<T>& s, Ptr data, index_t r0, index_t rows, i
 #if defined(__AVX512F__)
         if constexpr (std::is_same_v<T, float>) {
             if (c <= 16) {
-                tile_transfer_16<In>(s, data, r0, rows, c);
+                tile_transfer_16<In, kRowTile>(&s.v[0][0], data, r0, rows, c);
+                return;
+            }
+        }
+#elif defined(__AVX2__)
+        if constexpr (std::is_same_v<T, float>) {
+            if (c <= 16) {
+                tile_transfer_8<In, kRowTile>(&s.v[0][0], data, r0, rows, c);
                 return;
             }
         }

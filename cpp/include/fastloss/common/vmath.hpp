@@ -164,11 +164,14 @@ FASTLOSS_ALWAYS_INLINE float log(float y) {
 FASTLOSS_ALWAYS_INLINE double log(double y) {
     const double ys =
         y < std::numeric_limits<double>::min() ? y * 18014398509481984.0 : y;  // subnormal: * 2^54
-    const std::int64_t bits = bit_cast<std::int64_t>(ys);
-    std::int64_t e =
-        ((bits >> 52) & 0x7ff) - (y < std::numeric_limits<double>::min() ? 1077 : 1023);
-    double m = bit_cast<double>((bits & 0x000fffffffffffffLL) | 0x3ff0000000000000LL);
-    e = m > 1.4142135623730951 ? e + 1 : e;
+    const std::uint64_t bits = bit_cast<std::uint64_t>(ys);
+    // The exponent field read as a double, 2^52 + field minus 2^52, rather than converted from
+    // an integer: AVX2 has no int64 -> double conversion, and a loop needing one stays scalar.
+    double ef = bit_cast<double>(((bits >> 52) & 0x7ffu) | 0x4330000000000000u) -
+                4503599627370496.0;
+    ef -= y < std::numeric_limits<double>::min() ? 1077.0 : 1023.0;
+    double m = bit_cast<double>((bits & 0x000fffffffffffffu) | 0x3ff0000000000000u);
+    ef = m > 1.4142135623730951 ? ef + 1.0 : ef;
     m = m > 1.4142135623730951 ? m * 0.5 : m;
     const double s = (m - 1.0) / (m + 1.0);
     const double s2 = s * s;
@@ -184,7 +187,6 @@ FASTLOSS_ALWAYS_INLINE double log(double y) {
     q = q * s2 + 1.0 / 5.0;
     q = q * s2 + 1.0 / 3.0;
     const double log_m = 2.0 * s + 2.0 * s * s2 * q;
-    const double ef = static_cast<double>(e);
     double result = ef * 6.93147180369123816490e-01 + (ef * 1.90821492927058770002e-10 + log_m);
     result = y == 0.0 ? -std::numeric_limits<double>::infinity() : result;
     result = y == std::numeric_limits<double>::infinity() ? y : result;
@@ -198,7 +200,7 @@ template <class T>
 FASTLOSS_ALWAYS_INLINE T log1p(T u) {
     const T w = T(1) + u;
     const T result = vm::log(w) * (u / (w - T(1)));
-    return (w == T(1) || u == std::numeric_limits<T>::infinity()) ? u : result;
+    return (w == T(1)) | (u == std::numeric_limits<T>::infinity()) ? u : result;
 }
 
 /// log(1 + u) for u in [0, 1] (softplus's log1p(e^-|x|)), without log1p's two divisions:

@@ -11,6 +11,8 @@
 // the activation (an exp per element) is computed once.
 #pragma once
 
+#include <cstdint>
+
 #include "fastloss/common/parallel.hpp"
 #include "fastloss/common/vmath.hpp"
 #include "fastloss/segmentation/params.hpp"
@@ -63,13 +65,17 @@ FASTLOSS_NOINLINE void softmax_numerators(const T* __restrict x, index_t s, inde
 template <bool HasIgnore, class T>
 FASTLOSS_NOINLINE index_t label_tile(const index_t* __restrict y, index_t len, index_t ignore,
                                      index_t n_values, T* __restrict yf, T* __restrict vf) {
+    const std::uint64_t un = static_cast<std::uint64_t>(n_values);
     index_t bad = 0;
     for (index_t r = 0; r < len; ++r) {
         const index_t v = y[r];
-        const bool skip = HasIgnore && v == ignore;
-        yf[r] = skip ? T(-1) : static_cast<T>(v);
-        vf[r] = skip ? T(0) : T(1);
-        bad += (!skip && (v < 0 || v >= n_values)) ? 1 : 0;
+        // Converted through int32, which every label in range fits (one that is not fails the
+        // call): AVX2 has no int64 -> float conversion, and a loop needing one stays scalar.
+        const T yv = static_cast<T>(static_cast<std::int32_t>(v));
+        yf[r] = HasIgnore && v == ignore ? T(-1) : yv;
+        vf[r] = HasIgnore && v == ignore ? T(0) : T(1);
+        // unsigned: a negative label compares as huge
+        bad += (HasIgnore && v == ignore) | (static_cast<std::uint64_t>(v) < un) ? 0 : 1;
     }
     return bad;
 }
