@@ -43,26 +43,39 @@ template <class T>
 using LaneIndex = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
 
 // Queries searched together: every target row loaded serves them all, and each carries its
-// own dependency chain (one chain alone is bound by its compare latency).
+// own dependency chain (one chain alone is bound by its compare latency). Each query holds
+// three vectors (lane minima, their indices, the distance being summed), so the group is as
+// large as the register file allows: 8 x 3 of AVX-512's 32 registers, 4 x 3 of AVX2's or
+// SSE2's 16.
+#if defined(__AVX512F__)
 constexpr index_t kQueryGroup = 8;
+constexpr int kVectorBytes = 64;
+#elif defined(__AVX2__)
+constexpr index_t kQueryGroup = 4;
+constexpr int kVectorBytes = 32;
+#else
+constexpr index_t kQueryGroup = 4;
+constexpr int kVectorBytes = 16;
+#endif
 
 #if defined(__GNUC__) || defined(__clang__)
-// GCC/Clang vector extensions: 64-byte vectors (one AVX-512 register, two AVX2 ones, four
-// SSE2 ones), so the lane minima and their indices stay in registers. Written with the
-// portable loop below, GCC turns the index update into a masked store guarded by a branch
-// that is taken on a third of the iterations (a new lane minimum) and mispredicted.
+// GCC/Clang vector extensions of one register (a wider type is split into several registers,
+// and AVX2 then spilled the whole group: 13 times slower than AVX-512), so the lane minima and
+// their indices stay in registers. Written with the portable loop below, GCC turns the index
+// update into a masked store guarded by a branch that is taken on a third of the iterations (a
+// new lane minimum) and mispredicted.
 // (typedefs in specialisations: GCC ignores the attribute on a dependent alias template)
 template <class T>
 struct Vectors;
 template <>
 struct Vectors<float> {
-    typedef float value __attribute__((vector_size(64)));
-    typedef std::int32_t index __attribute__((vector_size(64)));
+    typedef float value __attribute__((vector_size(kVectorBytes)));
+    typedef std::int32_t index __attribute__((vector_size(kVectorBytes)));
 };
 template <>
 struct Vectors<double> {
-    typedef double value __attribute__((vector_size(64)));
-    typedef std::int64_t index __attribute__((vector_size(64)));
+    typedef double value __attribute__((vector_size(kVectorBytes)));
+    typedef std::int64_t index __attribute__((vector_size(kVectorBytes)));
 };
 
 template <class V, class T>
