@@ -184,9 +184,9 @@ FASTLOSS_NOINLINE void focal_tile_hard(const T* __restrict x, const T* __restric
             log_m = log_m < lowest ? lowest : log_m;
             f = vm::exp(gamma * log_m);
         }
-        // alpha_t by arithmetic (t is 0 or 1 here): GCC multiplies a selected factor out into
-        // both candidates' products, two multiplications more per element
-        const T af = (a_neg + tg[j] * (a_pos - a_neg)) * f;
+        // alpha_t by arithmetic, exact as t is 0 or 1: GCC multiplies a selected factor out
+        // into both candidates' products, two multiplications more per element
+        const T af = (a_pos * tg[j] + a_neg * (T(1) - tg[j])) * f;
         loss[j] = af * ce;
         dloss[j] = (tg[j] == T(1) ? -af : af) * (m + gamma * ce * pt);
     }

@@ -1,4 +1,5 @@
-// Vectorisable elementary functions: exp, log, log1p, softplus, sigmoid.
+// Vectorisable elementary functions: exp, log, log1p, sigmoid (softplus is written out where
+// it is used, binary.hpp, sharing its exp with the sigmoid).
 //
 // Why our own: GCC does not vectorise calls to std::exp/std::log without -ffast-math, and
 // -ffast-math would break the NaN/inf guards the losses rely on. These are written branch-free
@@ -30,9 +31,9 @@ FASTLOSS_ALWAYS_INLINE To bit_cast(From from) {
 }
 
 // ---- exp: x = n ln2 + r, |r| <= ln2/2 (Cody-Waite split of ln2), exp(r) by a polynomial
-// (degree 6 for float, see there; the degree-13 Taylor polynomial for double, whose first
-// omitted term is < 0.1 ulp), and 2^n
-// applied in two halves so that subnormal results and overflow to inf come out right.
+// (degree 6 for float, see there; for double the degree-13 Taylor polynomial, whose first
+// omitted term is < 0.1 ulp), and 2^n applied in two halves so that subnormal results and
+// overflow to inf come out right.
 
 // Rounding x*log2(e) to an integer with the 1.5*2^k trick (no SSE4.1 round needed): after
 // t = x log2(e) + magic, t's low bits hold n and t - magic is n as a float.
@@ -222,13 +223,6 @@ FASTLOSS_ALWAYS_INLINE float log1p_unit(float u) {
 
 FASTLOSS_ALWAYS_INLINE double log1p_unit(double u) {
     return log1p(u);
-}
-
-/// softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|); never overflows.
-template <class T>
-FASTLOSS_ALWAYS_INLINE T softplus(T x) {
-    const T ax = x < T(0) ? -x : x;
-    return (x > T(0) ? x : T(0)) + vm::log1p_unit(vm::exp_nonpositive(-ax));
 }
 
 /// sigma(x) = 1 / (1 + e^-x), from e^-|x| so neither branch overflows.
