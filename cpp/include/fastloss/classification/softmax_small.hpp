@@ -174,8 +174,8 @@ inline void small_tile_exp(SmallTile<T>& s, index_t c, const T* weight) {
 
 /// The gradient in place over e_c: a e_c - b_c w_c - [c = y] d, where the label's d is in
 /// s.x_y. With smoothing the first two terms are formed in double (b_c = s.b.loss); without,
-/// b_c = 0 and a e_c is one float product (a rounded to float in s.a: one more rounding of a
-/// gradient entry, no cancellation).
+/// b_c = 0 and a e_c is one float product (a rounded to float in s.a first: one rounding more
+/// per gradient entry than forming the product in double).
 template <bool HasWeight, bool Smoothing, class T>
 inline void small_tile_grad(SmallTile<T>& s, index_t c, const T* weight) {
     for (index_t j = 0; j < c; ++j) {
