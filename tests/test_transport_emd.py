@@ -214,6 +214,22 @@ def test_certificates_of_a_cost_matrix_with_forbidden_pairs(rng):
     assert np.isfinite(C[result.rows, result.cols]).all()
 
 
+def test_float32_cost_matrix_prices_on_its_own_rows(rng):
+    # The network simplex prices a float32 matrix's rows directly (its float pricing path,
+    # without a copy); optimality must still be exact for those float32 values, over costs
+    # spanning seven orders of magnitude and with ties.
+    C = (10.0 ** rng.uniform(-3, 4, size=(150, 170))).astype(np.float32)
+    C[:, :20] = np.float32(7.0)
+    a, b = rng.random(150) + 0.05, rng.random(170) + 0.05
+    a, b = a / a.sum(), b / b.sum()
+    result = fastloss.emd_solve(cost_matrix=C, a=a, b=b, method="network_simplex")
+    assert result.status == "optimal"
+    exact = C.astype(np.float64)
+    assert_certified(result, exact, a, b)
+    same = fastloss.emd_solve(cost_matrix=exact, a=a, b=b, method="network_simplex")
+    np.testing.assert_allclose(result.value, same.value, rtol=1e-12)
+
+
 def test_symmetry_and_zero_distance(rng):
     x, y, a, b = problem(rng, 11, 7, 3)
     np.testing.assert_allclose(fastloss.emd(x, y, a, b), fastloss.emd(y, x, b, a), rtol=1e-13)

@@ -153,7 +153,16 @@ struct MatrixCosts {
         }
     }
 
-    const float* approx_row(index_t) const { return nullptr; }
+    /// A float matrix is its own float copy, exact (the pricing's allowance for rounding is
+    /// then only caution): its rows need no conversion to double for pricing. A double
+    /// matrix has none: rounding a copy cost more than its lighter pricing saved (3000 x 3000:
+    /// 206 -> 221 ms).
+    const float* approx_row(index_t i) const {
+        if constexpr (std::is_same_v<T, float>)
+            return c + i * stride;
+        else
+            return nullptr;
+    }
 };
 
 FASTLOSS_END_ISA_NAMESPACE
