@@ -19,17 +19,24 @@ constexpr index_t kQueryBlock = 256;
 /**
  * Whether a KD-tree beats the brute force for n_query queries into n_target points of d
  * coordinates (method Auto). Measured with `python -m bench.bench_pointcloud --crossover`
- * (AVX-512, one thread, Chamfer of one pair of P vs P uniform points): in 2-D and 3-D the two
- * meet between P = 2,000 and 4,000 (about 9e6 pairs); in 8-D between 8,000 and 16,000
- * (about 1.4e8 pairs; dimensions 4 to 7, not measured, take this rule, which errs towards
- * the brute force); in 16-D the brute force is 10-20x faster at every P measured (up to
- * 16,000: KD-tree pruning fails in high dimension).
+ * (one thread, Chamfer of one pair of P vs P uniform points): in 2-D and 3-D the two meet
+ * between P = 2,000 and 4,000 (about 9e6 pairs; 7e6 to 8e6 on the AVX2 kernels); in 8-D
+ * between 8,000 and 16,000 with AVX-512 (about 1.4e8 pairs) but near 4,500 on the AVX2
+ * kernels (2e7 pairs), whose brute force is 1.4x slower; dimensions 4 to 7, not measured,
+ * take the 8-D rule, which errs towards the brute force. In 16-D the brute force is 4-20x
+ * faster at every P measured (up to 16,000: KD-tree pruning fails in high dimension). The
+ * baseline kernels were not measured and take the AVX2 rule.
  */
 inline bool use_kdtree(index_t n_query, index_t n_target, index_t d, SearchMethod method) {
     if (method != SearchMethod::Auto) return method == SearchMethod::KdTree;
     const double pairs = static_cast<double>(n_query) * static_cast<double>(n_target);
+#if defined(__AVX512F__)
+    constexpr double kPairs8D = 1.4e8;
+#else
+    constexpr double kPairs8D = 2e7;
+#endif
     if (d <= 3) return pairs > 9e6;
-    if (d <= 8) return pairs > 1.4e8;
+    if (d <= 8) return pairs > kPairs8D;
     return false;
 }
 
