@@ -48,7 +48,7 @@ FASTLOSS_ALWAYS_INLINE float exp_reduced(float x, float& t) {
     r = r - nf * -2.12194440e-4f;
     // 1 + r + r^2 Q(r), Q of degree 4 interpolating (e^r - 1 - r) / r^2 at Chebyshev nodes
     // of |r| <= ln2/2, one FMA fewer than the degree-7 Taylor polynomial. exp over the float
-    // range: 0.94 ulp with FMA, 1.21 without (Taylor: 0.92, 1.07).
+    // range: 0.94 ulp with FMA, 1.21 without (Taylor: 0.92, 1.19).
     float p = 0.0013926175888627768f;
     p = p * r + 0.008363173343241215f;
     p = p * r + 0.041666556149721146f;
