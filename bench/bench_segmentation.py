@@ -2,11 +2,13 @@
 
     python -m bench.bench_segmentation [--repeat 9] [--threads N] [--quick] [--json PATH]
 
-For each case, in one run: fastloss forward+gradient (a fresh gradient array, and reusing one
-via grad_out), MONAI's loss forward+backward on PyTorch 2.13 CPU (autograd), and the memory
-floor: the time np.copyto takes to copy the logits. All float32 volumes 2 x 4 x 96^3, integer
-labels (N, 96, 96, 96) or dense targets. Ratios: MONAI / fastloss (higher is better) and
-fastloss / copy (1 is the floor). Peak memory: extra resident memory of one call, each library
+For each case, in one run, the calls taking turns: fastloss forward+gradient (a fresh gradient
+array, and reusing one via grad_out), MONAI's loss forward+backward on PyTorch 2.13 CPU
+(autograd), and the memory floor: a copy of the logits, by np.copyto into an existing array
+(against grad_out) and by np.copy into a new one (against a fresh gradient: both pay the first
+touch of new memory). All float32 volumes 2 x 4 x 96^3, integer labels (N, 96, 96, 96) or
+dense targets. Ratios: MONAI / fastloss (higher is better), grad_out / copyto and
+fresh / np.copy (1 is the floor). Peak memory: extra resident memory of one call, each library
 in a fresh process. Each case first checks that fastloss and MONAI agree.
 """
 
@@ -23,7 +25,7 @@ from fastloss.bench._harness import (
     peak_memory_mib,
     ratio,
     start_bench,
-    time_call,
+    time_interleaved,
 )
 
 SETUP = """
@@ -74,8 +76,8 @@ def main(argv=None) -> Report:
     threads = fastloss.get_num_threads()
 
     report = Report("segmentation 2x4x96^3 float32: fastloss vs MONAI vs memory floor",
-                    ["case", "fastloss ms", "fastloss grad_out ms", "MONAI ms", "copy ms",
-                     "MONAI / fastloss", "fastloss / copy", "grad_out / copy",
+                    ["case", "fastloss ms", "fastloss grad_out ms", "MONAI ms", "copyto ms",
+                     "np.copy ms", "MONAI / fastloss", "grad_out / copyto", "fresh / np.copy",
                      "fastloss peak MiB", "MONAI peak MiB"])
     ns: dict = {"fastloss": fastloss}
     exec(SETUP, ns)  # noqa: S102
@@ -83,9 +85,12 @@ def main(argv=None) -> Report:
     ns["dst"] = np.empty_like(ns["x"])
     for name, (call, ctor, target) in CASES.items():
         call_out = call[:-1] + ", grad_out=grad)"
-        native = time_call(lambda c=call: eval(c, ns), repeat=args.repeat).median_ms
-        reused = time_call(lambda c=call_out: eval(c, ns), repeat=args.repeat).median_ms
-        copy = time_call(lambda: np.copyto(ns["dst"], ns["x"]), repeat=args.repeat).median_ms
+        contenders = {
+            "native": lambda c=call: eval(c, ns),
+            "reused": lambda c=call_out: eval(c, ns),
+            "copy": lambda: np.copyto(ns["dst"], ns["x"]),
+            "fresh_copy": lambda: ns["x"].copy(),
+        }
         monai_ms = monai_peak = native_peak = None
         monai_setup = MONAI_SETUP.format(ctor_name=ctor.split("(")[0], ctor=ctor, target=target)
         if torch is not None:
@@ -95,14 +100,20 @@ def main(argv=None) -> Report:
             np.testing.assert_allclose(value, want_value.numpy(), rtol=1e-4)
             np.testing.assert_allclose(grad, want_grad.numpy(), rtol=1e-3,
                                        atol=1e-4 * float(np.abs(grad).max()))
-            monai_ms = time_call(ns["monai_call"], repeat=max(3, args.repeat // 2)).median_ms
+            contenders["monai"] = ns["monai_call"]
+        # in turns, so that slow phases of the machine hit every contender alike
+        timings = time_interleaved(contenders, repeat=args.repeat)
+        native, reused, copy, fresh_copy = (timings[k].median_ms
+                                            for k in ("native", "reused", "copy", "fresh_copy"))
+        if torch is not None:
+            monai_ms = timings["monai"].median_ms
         if not args.quick:
             native_peak = peak_memory_mib("import fastloss" + SETUP, call)
             if torch is not None:
                 monai_peak = peak_memory_mib(
                     SETUP + monai_setup + f"\ntorch.set_num_threads({threads})", "monai_call()")
-        report.add(name, native, reused, monai_ms, copy, ratio(monai_ms, native),
-                   ratio(native, copy), ratio(reused, copy), native_peak, monai_peak)
+        report.add(name, native, reused, monai_ms, copy, fresh_copy, ratio(monai_ms, native),
+                   ratio(reused, copy), ratio(native, fresh_copy), native_peak, monai_peak)
         print(f"  {name} done", flush=True)
     print()
     print(report.markdown())
