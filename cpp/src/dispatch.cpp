@@ -52,10 +52,13 @@ const KernelTable& baseline_table() {
     return table;
 }
 
+// A table is built only after the CPU has said it runs that instruction set: building it runs
+// code compiled for the set (the compiler is free to use its registers there, and does).
 const KernelTable* avx2_table() {
 #ifdef FASTLOSS_HAVE_AVX2
+    if (!cpu_has_avx2()) return nullptr;
     static const KernelTable table = avx2::make_kernel_table();
-    return cpu_has_avx2() ? &table : nullptr;
+    return &table;
 #else
     return nullptr;
 #endif
@@ -63,8 +66,9 @@ const KernelTable* avx2_table() {
 
 const KernelTable* avx512_table() {
 #ifdef FASTLOSS_HAVE_AVX512
+    if (!cpu_has_avx512()) return nullptr;
     static const KernelTable table = avx512::make_kernel_table();
-    return cpu_has_avx512() ? &table : nullptr;
+    return &table;
 #else
     return nullptr;
 #endif
@@ -108,8 +112,8 @@ bool select_isa(const std::string& name) {
 
 std::vector<std::string> available_isas() {
     std::vector<std::string> names{"baseline"};
-    if (avx2_table()) names.emplace_back("avx2");
-    if (avx512_table()) names.emplace_back("avx512");
+    if (cpu_has_avx2()) names.emplace_back("avx2");
+    if (cpu_has_avx512()) names.emplace_back("avx512");
     return names;
 }
 

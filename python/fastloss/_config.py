@@ -4,10 +4,30 @@ from __future__ import annotations
 
 import numbers
 import os
+import warnings
 
 from . import _core
 
+# The names FASTLOSS_CPU_DISPATCH accepts, in cpp/src/dispatch.cpp's spelling.
+DISPATCH_NAMES = ("baseline", "avx2", "avx512")
+
 _default_threads: int | None = None
+
+# GNU OpenMP cannot restart its worker threads in a process forked after it started them: a
+# parallel region in the child waits for them forever. A child forked after fastloss ran a
+# threaded call (multiprocessing's default "fork" start method, PyTorch's DataLoader workers)
+# therefore runs every call on one thread; results do not depend on the thread count.
+_threads_started = False
+_forked_after_threads = False
+
+
+def _after_fork_in_child() -> None:
+    global _forked_after_threads
+    _forked_after_threads = _forked_after_threads or _threads_started
+
+
+if hasattr(os, "register_at_fork"):  # absent on Windows, which has no fork
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def has_openmp() -> bool:
@@ -28,14 +48,27 @@ def set_num_threads(n: int | None) -> None:
 
 
 def get_num_threads() -> int:
-    """The thread count a call with ``num_threads=None`` uses."""
+    """The thread count a call with ``num_threads=None`` uses.
+
+    1 in a process forked after fastloss ran threaded calls (see ``resolve_num_threads``).
+    """
+    if _forked_after_threads:
+        return 1
     if _default_threads is not None:
         return _default_threads
     return int(_core.default_num_threads())
 
 
 def resolve_num_threads(num_threads: int | None) -> int:
-    return get_num_threads() if num_threads is None else _check_threads(num_threads)
+    """The thread count a call runs on: ``num_threads``, else the default; 1 in a process
+    forked after fastloss ran threaded calls, whatever was asked (OpenMP would hang there)."""
+    global _threads_started
+    n = get_num_threads() if num_threads is None else _check_threads(num_threads)
+    if n > 1:
+        if _forked_after_threads:
+            return 1
+        _threads_started = True
+    return n
 
 
 def _check_threads(n: object) -> int:
@@ -46,6 +79,27 @@ def _check_threads(n: object) -> int:
         msg = f"num_threads: expected a positive integer or None, got {n}"
         raise ValueError(msg)
     return int(n)
+
+
+def check_dispatch_environment() -> None:
+    """Warns when FASTLOSS_CPU_DISPATCH names no kernel table, or one this CPU cannot run.
+
+    The native dispatcher then falls back to the best table the CPU runs; a silent fallback
+    would leave a user believing they test a path they do not.
+    """
+    wanted = os.environ.get("FASTLOSS_CPU_DISPATCH", "")
+    if not wanted:
+        return
+    if wanted not in DISPATCH_NAMES:
+        msg = (f"FASTLOSS_CPU_DISPATCH={wanted!r} is not one of "
+               f"{', '.join(map(repr, DISPATCH_NAMES))}; it is ignored and fastloss uses "
+               f"{_core.current_isa()!r}")
+        warnings.warn(msg, RuntimeWarning, stacklevel=3)
+    elif wanted not in _core.available_isas():
+        msg = (f"FASTLOSS_CPU_DISPATCH={wanted!r}: this CPU or build cannot run it "
+               f"(available: {', '.join(_core.available_isas())}); fastloss uses "
+               f"{_core.current_isa()!r}")
+        warnings.warn(msg, RuntimeWarning, stacklevel=3)
 
 
 def show_config() -> dict:
