@@ -99,10 +99,9 @@ py::tuple chamfer_distance(const Array<T>& x, const Array<T>& y, const Lengths& 
     out.grad_point_x = data_or_null(grad_point_x);
     out.grad_point_y = data_or_null(grad_point_y);
     const T* w = data_or_null(weights);
-    {
-        py::gil_scoped_release release;
+    run_without_gil([&] {
         kernels<T>().chamfer_distance(c, prm, w, out, num_threads);
-    }
+    });
     py::object value = per_cloud ? py::object(*per_cloud) : py::object(py::float_(out.total));
     auto maybe = [](const auto& a) { return a ? py::object(*a) : py::object(py::none()); };
     return py::make_tuple(value, dist_x, maybe(dist_y), idx_x, maybe(idx_y), maybe(grad_x),
@@ -122,11 +121,10 @@ py::tuple nearest_neighbors(const Array<T>& x, const Array<T>& y, const Lengths&
     Labels idx({c.batch, c.p, k});
     T* od = dist.mutable_data();
     index_t* oi = idx.mutable_data();
-    {
-        py::gil_scoped_release release;
+    run_without_gil([&] {
         kernels<T>().nearest_neighbors(c, k, p == 1 ? SearchMetric::L1 : SearchMetric::SquaredL2,
                                        m, od, oi, num_threads);
-    }
+    });
     return py::make_tuple(dist, idx);
 }
 

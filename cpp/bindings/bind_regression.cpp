@@ -66,10 +66,9 @@ py::tuple rse(const Array<T>& pred, const Array<T>& target, const std::optional<
         grad = grad_array;
     }
     double value;
-    {
-        py::gil_scoped_release release;
+    run_without_gil([&] {
         value = kernels<T>().residual_standard_error(p, t, w, n, g, grad_scale, num_threads);
-    }
+    });
     return py::make_tuple(py::float_(value), grad);
 }
 

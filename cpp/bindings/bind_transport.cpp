@@ -124,10 +124,9 @@ py::dict earth_movers_distance(const Opt<T>& x, const Opt<T>& y, const Opt<T>& c
             out.grad_y = output<T>(result, "grad_y", {batch, in.m, in.d});
         }
     }
-    {
-        py::gil_scoped_release release;
+    run_without_gil([&] {
         kernels<T>().earth_movers_distance(in, out, num_threads);
-    }
+    });
     return result;
 }
 
@@ -166,10 +165,9 @@ py::dict sinkhorn(const Array<T>& x, const Array<T>& y, const Lengths& x_lengths
         out.grad_a = output<T>(result, "grad_a", {in.batch, in.n});
         out.grad_b = output<T>(result, "grad_b", {in.batch, in.m});
     }
-    {
-        py::gil_scoped_release release;
+    run_without_gil([&] {
         kernels<T>().sinkhorn(in, prm, out, num_threads);
-    }
+    });
     return result;
 }
 
@@ -216,10 +214,9 @@ py::dict wasserstein_1d(const Array<T>& u, const Array<T>& v, const Lengths& u_o
         out.grad_u_mass = output<T>(result, "grad_u_weights", {in.batch, in.n});
         out.grad_v_mass = output<T>(result, "grad_v_weights", {in.batch, in.m});
     }
-    {
-        py::gil_scoped_release release;
+    run_without_gil([&] {
         kernels<T>().wasserstein_1d(in, out, num_threads);
-    }
+    });
     return result;
 }
 

@@ -1,11 +1,13 @@
 // The one way every loss binding runs a kernel: allocate outputs under the GIL, run the kernel
-// without it, turn its Status into an exception, return (value, grad or None).
+// without it (interruptible: interrupt.hpp), turn its Status into an exception, return
+// (value, grad or None).
 #pragma once
 
 #include <utility>
 #include <vector>
 
 #include "array_checks.hpp"
+#include "interrupt.hpp"
 #include "fastloss/kernel_table.hpp"
 
 namespace fastloss::bind {
@@ -67,10 +69,9 @@ py::tuple call_loss(Reduction reduction, const std::vector<py::ssize_t>& item_sh
         grad = grad_array;
     }
     Status status;
-    {
-        py::gil_scoped_release release;
+    run_without_gil([&] {
         status = kernel(out);
-    }
+    });
     if (status == Status::TargetOutOfRange)
         fail(std::string(target_name) + ": expected values in [0, 1]");
     if (reduction != Reduction::None) value = py::float_(out.total);

@@ -131,6 +131,7 @@ void chamfer_distance(const CloudPair<T>& c, const ChamferParams& prm, const T* 
         search(std::integral_constant<SearchMetric, SearchMetric::L1>{});
     else
         search(std::integral_constant<SearchMetric, SearchMetric::SquaredL2>{});
+    if (stop_requested(current_cancel_token())) return;  // neighbours incomplete
 
     // 2. per-point distances, per-cloud reductions (in double, in point order)
     const index_t nb = c.batch;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "fastloss/common/cancel.hpp"
 #include "fastloss/pointcloud/brute_nn.hpp"
 #include "fastloss/pointcloud/kdtree.hpp"
 
@@ -179,11 +180,13 @@ void search_all(const TargetIndex<T>& ix, const T* queries, const index_t* q_len
     const index_t tasks = ix.batch * per_cloud;
     const bool parallel = num_threads > 1 && tasks > 1;
     (void)parallel;
+    CancelToken* const cancel = current_cancel_token();
 #pragma omp parallel num_threads(num_threads) if (parallel)
     {
         std::unique_ptr<T[]> off(new T[static_cast<std::size_t>((kKdMaxDepth + 1) * d)]);
 #pragma omp for schedule(dynamic)
         for (index_t task = 0; task < tasks; ++task) {
+            if (stop_requested(cancel)) continue;  // the caller checks before reading out_i
             const index_t b = task / per_cloud, q0 = (task % per_cloud) * kQueryBlock;
             const index_t len = q_lengths ? q_lengths[b] : q_stride;
             const index_t q1 = imin(len, q0 + kQueryBlock), end = imin(q_stride, q0 + kQueryBlock);

@@ -283,8 +283,12 @@ void earth_movers_distance(const TransportBatch<T>& in, TransportOutput<T>& out,
         emd_detail::solve_one(in, out, 0, num_threads);
         return;
     }
+    CancelToken* const cancel = current_cancel_token();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(num_threads) if (num_threads > 1)
-    for (index_t k = 0; k < in.batch; ++k) emd_detail::solve_one(in, out, k, 1);
+    for (index_t k = 0; k < in.batch; ++k) {
+        const CancelScope scope(cancel);  // the solvers of a worker thread see the caller's
+        if (!stop_requested(cancel)) emd_detail::solve_one(in, out, k, 1);
+    }
 }
 
 FASTLOSS_END_ISA_NAMESPACE

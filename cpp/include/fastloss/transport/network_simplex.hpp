@@ -96,6 +96,7 @@ public:
         // (O(n + m), nothing amortised) and before optimality is declared.
         const std::int64_t refresh = n_ + m_;
         std::int64_t since_refresh = 0;
+        CancelToken* const cancel = current_cancel_token();
         for (;;) {
             index_t enter_row = -1, enter_col = -1;
             double enter_r = 0.0;
@@ -106,6 +107,9 @@ public:
                 continue;
             }
             if (iterations_ >= max_iter) return TransportStatus::IterationLimit;
+            // a pivot takes microseconds: ask for a stop every 1024 of them
+            if ((iterations_ & 1023) == 0 && stop_requested(cancel))
+                return TransportStatus::Cancelled;
             pivot(enter_row, enter_col, enter_r);
             ++iterations_;
             if (++since_refresh >= refresh) {

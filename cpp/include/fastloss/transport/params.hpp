@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "fastloss/common/cancel.hpp"
 #include "fastloss/common/types.hpp"
 
 namespace fastloss {
@@ -12,7 +13,8 @@ namespace fastloss {
 enum class TransportStatus : std::int32_t {
     Optimal = 0,        ///< every mass moved along shortest paths: plan and duals optimal
     IterationLimit = 1,  ///< max_iter augmentations ran out: the plan is partial
-    Infeasible = 2       ///< mass left that no finite-cost path can move (infinite costs)
+    Infeasible = 2,      ///< mass left that no finite-cost path can move (infinite costs)
+    Cancelled = 3        ///< stopped by the caller (common/cancel.hpp): the plan is partial
 };
 
 /// The exact solver: successive shortest paths (the assignment solver's method), the network

@@ -172,6 +172,7 @@ struct EntropicProblem {
         const index_t n = rows.n;
         std::unique_ptr<double[]> fresh = make_buffer<double>(n);
         for (index_t i = 0; i < n; ++i) f[i] = 0.0;
+        CancelToken* const cancel = current_cancel_token();
         auto step = [&](double eps) {
             for (index_t i = 0; i < n; ++i) fresh[i] = f[i];
             const double err =
@@ -179,9 +180,11 @@ struct EntropicProblem {
             for (index_t i = 0; i < n; ++i) f[i] = 0.5 * (f[i] + fresh[i]);
             return err;
         };
-        for (double eps = annealing_start(prm); eps > prm.epsilon; eps *= prm.scaling) step(eps);
+        for (double eps = annealing_start(prm); eps > prm.epsilon && !stop_requested(cancel);
+             eps *= prm.scaling)
+            step(eps);
         std::int64_t done = 0;
-        while (done < prm.max_iter) {
+        while (done < prm.max_iter && !stop_requested(cancel)) {
             const double err = step(prm.epsilon);
             ++iterations;
             if (++done > 1 && err <= prm.tol) {
@@ -201,7 +204,9 @@ struct EntropicProblem {
         const index_t n = rows.n, m = rows.m;
         for (index_t i = 0; i < n; ++i) f[i] = 0.0;
         for (index_t j = 0; j < m; ++j) g[j] = 0.0;
-        for (double eps = annealing_start(prm); eps > prm.epsilon; eps *= prm.scaling) {
+        CancelToken* const cancel = current_cancel_token();
+        for (double eps = annealing_start(prm); eps > prm.epsilon && !stop_requested(cancel);
+             eps *= prm.scaling) {
             half_step(cols, m, n, log_a.get(), b, f.get(), g.get(), eps, threads);
             half_step(rows, n, m, log_b.get(), a, g.get(), f.get(), eps, threads);
             ++iterations;
@@ -209,7 +214,7 @@ struct EntropicProblem {
         // g first: then every f-step measures the row error of a plan with exact columns.
         half_step(cols, m, n, log_a.get(), b, f.get(), g.get(), prm.epsilon, threads);
         std::int64_t done = 0;
-        while (done < prm.max_iter) {
+        while (done < prm.max_iter && !stop_requested(cancel)) {
             const double err =
                 half_step(rows, n, m, log_b.get(), a, g.get(), f.get(), prm.epsilon, threads);
             ++iterations;
@@ -265,6 +270,7 @@ void solve_one(const TransportBatch<T>& in, const SinkhornParams& prm, SinkhornO
     // w.r.t. its one point set is the sum over both of its sides.
     EntropicProblem<T> xy(x, y, nk, mk, d, in.power, a, b, in.dense_cost_entries, threads);
     double value = xy.solve(prm, threads);
+    if (stop_requested(current_cancel_token())) return;  // the outputs are discarded
     bool converged = xy.converged;
     if (grads) {
         plan_gradient(xy.rows, xy.log_a.get(), xy.log_b.get(), xy.f.get(), xy.g.get(),
@@ -320,8 +326,12 @@ void sinkhorn(const TransportBatch<T>& in, const SinkhornParams& prm, SinkhornOu
         sinkhorn_detail::solve_one(in, prm, out, 0, num_threads);
         return;
     }
+    CancelToken* const cancel = current_cancel_token();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(num_threads) if (num_threads > 1)
-    for (index_t k = 0; k < in.batch; ++k) sinkhorn_detail::solve_one(in, prm, out, k, 1);
+    for (index_t k = 0; k < in.batch; ++k) {
+        const CancelScope scope(cancel);  // the solver of a worker thread sees the caller's
+        if (!stop_requested(cancel)) sinkhorn_detail::solve_one(in, prm, out, k, 1);
+    }
 }
 
 FASTLOSS_END_ISA_NAMESPACE

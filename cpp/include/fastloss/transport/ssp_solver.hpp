@@ -122,10 +122,12 @@ public:
 
     /// Solves; at most max_iter augmenting paths.
     TransportStatus solve(std::int64_t max_iter) {
+        CancelToken* const cancel = current_cancel_token();
         initialize();
         for (index_t s = 0; s < n_; ++s) {
             while (supply_[s] > eps_) {
                 if (iterations_ >= max_iter) return TransportStatus::IterationLimit;
+                if (stop_requested(cancel)) return TransportStatus::Cancelled;
                 if (!augment_from(s)) return leftover_status();
                 ++iterations_;
             }
