@@ -128,7 +128,8 @@ SMOKE_CASES = {
 def _assert_close(name, native, expected, dtype):
     rtol, atol = (2e-4, 1e-5) if dtype == np.float32 else (1e-7, 1e-10)
     if isinstance(expected, tuple):
-        assert isinstance(native, tuple) and len(native) == len(expected), name
+        assert isinstance(native, tuple), name
+        assert len(native) == len(expected), name
         for got, want in zip(native, expected):
             _assert_close(name, got, want, dtype)
         return

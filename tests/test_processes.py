@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -66,27 +67,18 @@ def test_spawned_child_keeps_its_threads():
 def test_concurrent_calls_from_8_python_threads_match_serial_results():
     keys = list(SMOKE_CASES)
     serial = {k: _call(k, 2) for k in keys}
-    results: dict[tuple[int, str], object] = {}
-    errors: list[BaseException] = []
     barrier = threading.Barrier(8)
 
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            for key in keys[i:] + keys[:i]:  # every thread in another order
-                results[i, key] = _call(key, 2)
-        except BaseException as e:  # reported below, with the thread's traceback
-            errors.append(e)
+    def worker(i: int) -> dict:
+        barrier.wait()  # all eight start together
+        return {key: _call(key, 2) for key in keys[i:] + keys[:i]}  # each in another order
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
-    for (_, key), result in results.items():
-        _assert_bitwise_equal(result, serial[key], key)
-    assert len(results) == 8 * len(keys)
+    with ThreadPoolExecutor(8) as pool:
+        per_thread = [f.result() for f in [pool.submit(worker, i) for i in range(8)]]
+    for results in per_thread:
+        assert set(results) == set(keys)
+        for key, result in results.items():
+            _assert_bitwise_equal(result, serial[key], key)
 
 
 def test_threadpoolctl_limit_is_honoured():
