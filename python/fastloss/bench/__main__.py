@@ -4,6 +4,7 @@ PyTorch on the CPU where it is installed), forward + gradient, side by side in o
     python -m fastloss.bench                  # short default, float32, all cores
     python -m fastloss.bench --size large --dtype float64 --threads 1 --json out.json
     python -m fastloss.bench --only focal
+    python -m fastloss.bench --contention     # alone and beside a busy process, 1 thread and all
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import fastloss
 
 from ._harness import Report, machine_info, ratio, time_call
 from .cases import SIZES, all_cases
+from .contention import contention_report
 
 
 def main(argv: list[str] | None = None) -> Report:
@@ -30,6 +32,11 @@ def main(argv: list[str] | None = None) -> Report:
     parser.add_argument("--only", metavar="TEXT",
                         help="time only the losses whose name contains TEXT (e.g. focal)")
     parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument("--contention", action="store_true",
+                        help="fastloss alone, then beside --busy spinning processes, on 1 thread "
+                             "and on the default thread count (see fastloss.bench.contention)")
+    parser.add_argument("--busy", type=int, default=1, metavar="N",
+                        help="busy processes beside fastloss with --contention (default 1)")
     args = parser.parse_args(argv)
 
     if args.threads is not None:
@@ -52,6 +59,13 @@ def main(argv: list[str] | None = None) -> Report:
              if args.only is None or args.only in c.loss]
     if not cases:
         parser.error(f"--only {args.only!r} matches no loss")
+    if args.contention:
+        report = contention_report(cases, repeat=max(args.repeat, 15), busy=args.busy)
+        print(report.title + "\n")
+        print(report.markdown())
+        if args.json:
+            report.save(os.path.abspath(args.json), info)
+        return report
     for case in cases:
         native = time_call(case.native, repeat=args.repeat).median_ms
         reference = time_call(case.reference, repeat=max(1, args.repeat // 2), warmup=1).median_ms
