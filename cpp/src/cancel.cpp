@@ -13,6 +13,10 @@ CancelToken::CancelToken(Poll poll, void* context)
       owner_(std::this_thread::get_id()),
       next_poll_(std::chrono::steady_clock::now() + kPollInterval) {}
 
+bool CancelToken::stopped() const {
+    return stop_.load(std::memory_order_relaxed);
+}
+
 bool CancelToken::stop_requested() {
     if (stopped()) return true;
     if (poll_ == nullptr || std::this_thread::get_id() != owner_) return false;

@@ -24,7 +24,8 @@ public:
     /// Any thread: whether a stop was seen. The token's own thread also polls, at most once
     /// per kPollInterval, so a caller may ask as often as once per block of microseconds.
     bool stop_requested();
-    bool stopped() const { return stop_.load(std::memory_order_relaxed); }
+    /// Any thread: whether a stop was seen, without polling.
+    bool stopped() const;
 
     static constexpr std::chrono::milliseconds kPollInterval{20};
 
