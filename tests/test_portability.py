@@ -31,6 +31,17 @@ def test_first_calls_on_an_emulated_cpu_without_avx512():
     assert isa in ("avx2", "baseline"), out.stdout
 
 
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind not installed")
+def test_forcing_a_table_the_cpu_lacks_warns_and_falls_back():
+    env = dict(os.environ, FASTLOSS_CPU_DISPATCH="avx512")
+    code = "import fastloss; print('isa', fastloss._core.current_isa())"
+    out = subprocess.run(["valgrind", "-q", "--tool=none", os.path.realpath(sys.executable),
+                          "-c", code], capture_output=True, text=True, check=False, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "FASTLOSS_CPU_DISPATCH='avx512': this CPU or build cannot run it" in out.stderr
+    assert out.stdout.split("isa ")[-1].strip() in ("avx2", "baseline")
+
+
 def test_smoke_agrees_with_the_reference_on_every_instruction_set():
     assert portability_smoke.run(dtypes=(np.float64,)) == list(
         _core.available_isas())

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import subprocess
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -95,18 +93,3 @@ def test_threadpoolctl_limit_is_honoured():
     assert fastloss.get_num_threads() == full
     _assert_bitwise_equal(limited, _call("cross_entropy"), "cross_entropy")
 
-
-def _environment_after_import(**env: str) -> str:
-    code = "import os, fastloss; print(os.environ.get('GOMP_SPINCOUNT', 'unset'))"
-    base = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
-    out = subprocess.run([sys.executable, "-c", code], env=dict(base, **env), check=True,
-                         capture_output=True, text=True)
-    return out.stdout.strip()
-
-
-def test_openmp_spin_setting_does_not_leak_to_child_processes():
-    assert _environment_after_import() == "unset"
-
-
-def test_users_own_openmp_spin_setting_is_kept():
-    assert _environment_after_import(GOMP_SPINCOUNT="12345") == "12345"

@@ -65,7 +65,7 @@ py::tuple batch_triplet_loss(const Array<T>& x, const ClassIds& cls, Array<T> gr
     T* out = grad ? grad->mutable_data() : nullptr;
     double* pa = want_grad && !hard ? alpha.mutable_data() : nullptr;
     double value;
-    run_without_gil([&] {
+    run_without_gil(num_threads, [&] {
         value = kernels<T>().batch_triplet_loss(px, pc, b, d, pg, prm, want_grad, grad_scale, out,
                                                 pa, num_threads);
     });
@@ -98,7 +98,7 @@ py::tuple batch_contrastive_loss(const Array<T>& x, const ClassIds& cls, Array<T
     T* pg = gram.mutable_data();
     double* pa = want_grad ? alpha.mutable_data() : nullptr;
     double value;
-    run_without_gil([&] {
+    run_without_gil(num_threads, [&] {
         value = kernels<T>().batch_contrastive_loss(px, pc, b, d, pg, prm, want_grad, grad_scale,
                                                     pa, num_threads);
     });
@@ -129,7 +129,7 @@ py::tuple batch_angular_loss(const Array<T>& x, const ClassIds& cls, index_t n_c
     T* pg = gram.mutable_data();
     double* pa = with_alpha ? alpha_out.mutable_data() : nullptr;
     double value;
-    run_without_gil([&] {
+    run_without_gil(num_threads, [&] {
         value = kernels<T>().batch_angular_loss(px, pc, n_classes, b, d, pg, prm, want_grad,
                                                 grad_scale, pa, num_threads);
     });
@@ -146,7 +146,7 @@ py::tuple normalize_rows(const Array<T>& x, int num_threads) {
     const T* px = x.data();
     T* po = out.mutable_data();
     double* pi = inv.mutable_data();
-    run_without_gil([&] {
+    run_without_gil(num_threads, [&] {
         kernels<T>().normalize_rows(px, x.shape(0), x.shape(1), po, pi, num_threads);
     });
     return py::make_tuple(out, inv);
@@ -168,7 +168,7 @@ void finish_pair_gradient(const Array<T>& p, const std::optional<py::array_t<dou
     const double* pa = alpha ? alpha->data() : nullptr;
     const double* pi = inv_norm ? inv_norm->data() : nullptr;
     T* pg = g.mutable_data();
-    run_without_gil([&] {
+    run_without_gil(num_threads, [&] {
         kernels<T>().finish_pair_gradient(pp, pa, pi, b, p.shape(1), from_product, pg,
                                           num_threads);
     });

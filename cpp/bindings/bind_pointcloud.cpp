@@ -99,7 +99,7 @@ py::tuple chamfer_distance(const Array<T>& x, const Array<T>& y, const Lengths& 
     out.grad_point_x = data_or_null(grad_point_x);
     out.grad_point_y = data_or_null(grad_point_y);
     const T* w = data_or_null(weights);
-    run_without_gil([&] {
+    run_without_gil(num_threads, [&] {
         kernels<T>().chamfer_distance(c, prm, w, out, num_threads);
     });
     py::object value = per_cloud ? py::object(*per_cloud) : py::object(py::float_(out.total));
@@ -121,7 +121,7 @@ py::tuple nearest_neighbors(const Array<T>& x, const Array<T>& y, const Lengths&
     Labels idx({c.batch, c.p, k});
     T* od = dist.mutable_data();
     index_t* oi = idx.mutable_data();
-    run_without_gil([&] {
+    run_without_gil(num_threads, [&] {
         kernels<T>().nearest_neighbors(c, k, p == 1 ? SearchMetric::L1 : SearchMetric::SquaredL2,
                                        m, od, oi, num_threads);
     });

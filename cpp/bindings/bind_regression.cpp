@@ -66,7 +66,7 @@ py::tuple rse(const Array<T>& pred, const Array<T>& target, const std::optional<
         grad = grad_array;
     }
     double value;
-    run_without_gil([&] {
+    run_without_gil(num_threads, [&] {
         value = kernels<T>().residual_standard_error(p, t, w, n, g, grad_scale, num_threads);
     });
     return py::make_tuple(py::float_(value), grad);

@@ -32,7 +32,7 @@ Array<T> discounted_returns(const Array<T>& rewards, const Dones& dones, double 
     const T *r = rewards.data(), *b = data_or_null(bootstrap);
     const std::uint8_t* d = dones.data();
     T* o = out.mutable_data();
-    run_without_gil([&] {
+    run_without_gil(num_threads, [&] {
         kernels<T>().discounted_returns(r, d, steps, envs, gamma, b, o, num_threads);
     });
     return out;
@@ -47,7 +47,7 @@ Array<T> discounted_returns_vjp(const Array<T>& u, const Dones& dones, double ga
     const T* g = u.data();
     const std::uint8_t* d = dones.data();
     T* o = grad.mutable_data();
-    run_without_gil([&] {
+    run_without_gil(num_threads, [&] {
         kernels<T>().discounted_returns_vjp(g, d, steps, envs, gamma, o, num_threads);
     });
     return grad;
@@ -71,7 +71,7 @@ py::tuple gae(const Array<T>& rewards, const Array<T>& values, const Dones& done
     const std::uint8_t* d = dones.data();
     const T *r = rewards.data(), *v = values.data(), *b = data_or_null(bootstrap);
     T* a = adv.mutable_data();
-    run_without_gil([&] {
+    run_without_gil(num_threads, [&] {
         kernels<T>().generalized_advantage_estimation(r, v, d, steps, envs, gamma, lambda, b, a,
                                                       ret, num_threads);
     });
@@ -89,7 +89,7 @@ py::tuple gae_vjp(const Opt<T>& u_adv, const Opt<T>& u_ret, const Dones& dones, 
     const T *ua = data_or_null(u_adv), *ur = data_or_null(u_ret);
     const std::uint8_t* d = dones.data();
     T *gr = grad_r.mutable_data(), *gv = grad_v.mutable_data();
-    run_without_gil([&] {
+    run_without_gil(num_threads, [&] {
         kernels<T>().generalized_advantage_estimation_vjp(ua, ur, d, steps, envs, gamma, lambda, gr,
                                                           gv, num_threads);
     });
@@ -108,7 +108,7 @@ Array<T> n_step_returns(const Array<T>& rewards, const Array<T>& values, const D
     const std::uint8_t* d = dones.data();
     const T *r = rewards.data(), *v = values.data(), *b = data_or_null(bootstrap);
     T* o = out.mutable_data();
-    run_without_gil([&] {
+    run_without_gil(num_threads, [&] {
         kernels<T>().n_step_returns(r, v, d, steps, envs, n, gamma, b, o, num_threads);
     });
     return out;
@@ -124,7 +124,7 @@ py::tuple n_step_returns_vjp(const Array<T>& u, const Dones& dones, index_t n, d
     const std::uint8_t* d = dones.data();
     const T* g = u.data();
     T *gr = grad_r.mutable_data(), *gv = grad_v.mutable_data();
-    run_without_gil([&] {
+    run_without_gil(num_threads, [&] {
         kernels<T>().n_step_returns_vjp(g, d, steps, envs, n, gamma, gr, gv, num_threads);
     });
     return py::make_tuple(grad_r, grad_v);

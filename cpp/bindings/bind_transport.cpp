@@ -124,7 +124,7 @@ py::dict earth_movers_distance(const Opt<T>& x, const Opt<T>& y, const Opt<T>& c
             out.grad_y = output<T>(result, "grad_y", {batch, in.m, in.d});
         }
     }
-    run_without_gil([&] {
+    run_without_gil(num_threads, [&] {
         kernels<T>().earth_movers_distance(in, out, num_threads);
     });
     return result;
@@ -165,7 +165,7 @@ py::dict sinkhorn(const Array<T>& x, const Array<T>& y, const Lengths& x_lengths
         out.grad_a = output<T>(result, "grad_a", {in.batch, in.n});
         out.grad_b = output<T>(result, "grad_b", {in.batch, in.m});
     }
-    run_without_gil([&] {
+    run_without_gil(num_threads, [&] {
         kernels<T>().sinkhorn(in, prm, out, num_threads);
     });
     return result;
@@ -214,7 +214,7 @@ py::dict wasserstein_1d(const Array<T>& u, const Array<T>& v, const Lengths& u_o
         out.grad_u_mass = output<T>(result, "grad_u_weights", {in.batch, in.n});
         out.grad_v_mass = output<T>(result, "grad_v_weights", {in.batch, in.m});
     }
-    run_without_gil([&] {
+    run_without_gil(num_threads, [&] {
         kernels<T>().wasserstein_1d(in, out, num_threads);
     });
     return result;

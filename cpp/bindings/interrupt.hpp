@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "fastloss/common/cancel.hpp"
+#include "fastloss/common/contention.hpp"
 
 namespace fastloss::bind {
 
@@ -49,8 +50,9 @@ inline void raise_if_stopped(const CancelToken& token, PendingError& pending) {
 
 /// Runs kernel() with the GIL released under a cancellation token; returns what it returns,
 /// or raises what a signal handler raised while it ran (its outputs are then discarded).
+/// num_threads: what the kernel was given, for the contention monitor (common/contention.hpp).
 template <class Kernel>
-auto run_without_gil(Kernel&& kernel) -> decltype(kernel()) {
+auto run_without_gil(int num_threads, Kernel&& kernel) -> decltype(kernel()) {
     using namespace interrupt_detail;
     PendingError pending;
     CancelToken token(on_main_thread() ? &poll_python_signals : nullptr, &pending);
@@ -58,6 +60,7 @@ auto run_without_gil(Kernel&& kernel) -> decltype(kernel()) {
         {
             CancelScope scope(&token);
             py::gil_scoped_release release;
+            CallMonitor monitor(num_threads);
             kernel();
         }
         raise_if_stopped(token, pending);
@@ -65,6 +68,7 @@ auto run_without_gil(Kernel&& kernel) -> decltype(kernel()) {
         auto result = [&] {
             CancelScope scope(&token);
             py::gil_scoped_release release;
+            CallMonitor monitor(num_threads);
             return kernel();
         }();
         raise_if_stopped(token, pending);

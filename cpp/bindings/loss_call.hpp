@@ -69,7 +69,7 @@ py::tuple call_loss(Reduction reduction, const std::vector<py::ssize_t>& item_sh
         grad = grad_array;
     }
     Status status;
-    run_without_gil([&] {
+    run_without_gil(num_threads, [&] {
         status = kernel(out);
     });
     if (status == Status::TargetOutOfRange)

@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "fastloss/common/contention.hpp"
 #include "fastloss/kernel_table.hpp"
 
 namespace py = pybind11;
@@ -31,6 +32,8 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
     m.def("has_openmp", &fastloss::has_openmp, "Whether the kernels were built with OpenMP.");
     m.def("default_num_threads", &fastloss::default_num_threads,
           "OpenMP's default thread count (honours OMP_NUM_THREADS); 1 without OpenMP.");
+    m.def("threads_contended", &fastloss::threads_contended,
+          "Whether calls with the default thread count run on one thread now (a busy machine).");
     m.def("available_isas", &fastloss::available_isas,
           "Instruction sets built in and supported by this CPU, baseline first.");
     m.def(

@@ -14,10 +14,6 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
     __version__ = "0+unknown"
 
-from ._openmp_runtime import import_core
-
-import_core()  # before any module below imports _core (see _openmp_runtime)
-
 from . import _config, reference
 from ._config import get_num_threads, has_openmp, set_num_threads, show_config
 from ._cross_entropy import (

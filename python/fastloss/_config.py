@@ -60,10 +60,16 @@ def get_num_threads() -> int:
 
 
 def resolve_num_threads(num_threads: int | None) -> int:
-    """The thread count a call runs on: ``num_threads``, else the default; 1 in a process
-    forked after fastloss ran threaded calls, whatever was asked (OpenMP would hang there)."""
+    """The thread count a call runs on: ``num_threads``, else the default (1 while recent
+    threaded calls showed the machine busy); 1 in a process forked after fastloss ran threaded
+    calls, whatever was asked (OpenMP would hang there)."""
     global _threads_started
-    n = get_num_threads() if num_threads is None else _check_threads(num_threads)
+    if num_threads is None:
+        n = get_num_threads()
+        if n > 1 and _core.threads_contended():
+            n = 1  # the machine is busy: see cpp/include/fastloss/common/contention.hpp
+    else:
+        n = _check_threads(num_threads)
     if n > 1:
         if _forked_after_threads:
             return 1

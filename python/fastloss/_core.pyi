@@ -208,6 +208,10 @@ def softmax_focal_loss(logits: numpy.typing.NDArray[numpy.float32], labels: nump
 @typing.overload
 def softmax_focal_loss(logits: numpy.typing.NDArray[numpy.float64], labels: numpy.typing.NDArray[numpy.int64], alpha: numpy.typing.NDArray[numpy.float64] | None, gamma: typing.SupportsFloat | typing.SupportsIndex, ignore_index: typing.SupportsInt | typing.SupportsIndex, reduction: str, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, grad_output: numpy.typing.NDArray[numpy.float64] | None, grad_out: numpy.typing.NDArray[numpy.float64] | None, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
     ...
+def threads_contended() -> bool:
+    """
+    Whether calls with the default thread count run on one thread now (a busy machine).
+    """
 @typing.overload
 def triplet_margin_loss(anchor: numpy.typing.NDArray[numpy.float32], positive: numpy.typing.NDArray[numpy.float32], negative: numpy.typing.NDArray[numpy.float32], margin: typing.SupportsFloat | typing.SupportsIndex, p: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, swap: bool, reduction: str, want_grad: bool, grad_scale: typing.SupportsFloat | typing.SupportsIndex, grad_output: numpy.typing.NDArray[numpy.float32] | None, grad_out: numpy.typing.NDArray[numpy.float32] | None, grad_out_p: numpy.typing.NDArray[numpy.float32] | None, grad_out_n: numpy.typing.NDArray[numpy.float32] | None, num_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:
     ...

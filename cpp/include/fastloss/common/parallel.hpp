@@ -11,6 +11,11 @@
 
 #include <memory>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "fastloss/common/contention.hpp"
 #include "fastloss/common/isa.hpp"
 #include "fastloss/common/types.hpp"
 
@@ -34,6 +39,29 @@ inline index_t rows_per_block(index_t row_len) {
 }
 
 /**
+ * Times how long the calling thread of a parallel region waits at its join for the other
+ * threads (common/contention.hpp): the region calls done_with_own_share() in every thread once
+ * its share of a `nowait` loop is done, then joined() after the region.
+ */
+class JoinTimer {
+public:
+    explicit JoinTimer(bool parallel) : parallel_(parallel) {}
+
+    void done_with_own_share() {
+#ifdef _OPENMP
+        if (parallel_ && omp_get_thread_num() == 0) own_done_ns_ = steady_now_ns();
+#endif
+    }
+    void joined() const {
+        if (parallel_ && own_done_ns_ >= 0) note_join_wait(steady_now_ns() - own_done_ns_);
+    }
+
+private:
+    bool parallel_;
+    std::int64_t own_done_ns_ = -1;
+};
+
+/**
  * Runs fn(begin, end) -> double over [0, n) in blocks of `block` items, on up to `num_threads`
  * threads, and returns the partials summed in block order. `work` is the total number of
  * elements touched (for the serial threshold).
@@ -45,13 +73,18 @@ double ordered_block_sum(index_t n, index_t block, index_t work, int num_threads
     if (n_blocks == 1) return fn(index_t{0}, n);
     std::unique_ptr<double[]> partial(new double[static_cast<std::size_t>(n_blocks)]);
     const bool parallel = num_threads > 1 && work >= kParallelThreshold;
-    (void)parallel;
-#pragma omp parallel for schedule(static) num_threads(num_threads) if (parallel)
-    for (index_t b = 0; b < n_blocks; ++b) {
-        const index_t begin = b * block;
-        const index_t end = imin(n, begin + block);
-        partial[b] = fn(begin, end);
+    JoinTimer join(parallel);
+#pragma omp parallel num_threads(num_threads) if (parallel)
+    {
+#pragma omp for schedule(static) nowait
+        for (index_t b = 0; b < n_blocks; ++b) {
+            const index_t begin = b * block;
+            const index_t end = imin(n, begin + block);
+            partial[b] = fn(begin, end);
+        }
+        join.done_with_own_share();
     }
+    join.joined();
     double total = 0.0;
     for (index_t b = 0; b < n_blocks; ++b) total += partial[b];
     return total;

@@ -164,15 +164,18 @@ index_t for_each_block(const OverlapVolume<T>& v, index_t per_block, int num_thr
     const bool parallel = num_threads > 1 && n_blocks > 1 && v.n * v.c * v.s >= kParallelThreshold;
     (void)parallel;
     index_t total = 0;
+    JoinTimer join(parallel);
 #pragma omp parallel num_threads(num_threads) if (parallel) reduction(+ : total)
     {
         OverlapScratch<T> w(v.c, v.L);
-#pragma omp for schedule(static)
+#pragma omp for schedule(static) nowait
         for (index_t blk = 0; blk < n_blocks; ++blk) {
             const index_t i = blk / per_sample, s0 = (blk % per_sample) * per_block;
             total += fn(w, i, s0, imin(v.s, s0 + per_block), blk);
         }
+        join.done_with_own_share();
     }
+    join.joined();
     return total;
 }
 
