@@ -50,9 +50,7 @@ def main(argv: list[str] | None = None) -> Report:
         report.add(name, float(np.median(times)), float(np.max(times)), len(times))
         print(f"  {name:<28} done", flush=True)
     print()
-    print(report.markdown())
-    if args.json:
-        report.save(os.path.abspath(args.json), info)
+    report.publish(args.json, info)
     return report
 
 

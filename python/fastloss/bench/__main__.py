@@ -10,7 +10,6 @@ PyTorch on the CPU where it is installed), forward + gradient, side by side in o
 from __future__ import annotations
 
 import argparse
-import os
 
 import numpy as np
 
@@ -62,9 +61,7 @@ def main(argv: list[str] | None = None) -> Report:
     if args.contention:
         report = contention_report(cases, repeat=max(args.repeat, 15), busy=args.busy)
         print(report.title + "\n")
-        print(report.markdown())
-        if args.json:
-            report.save(os.path.abspath(args.json), info)
+        report.publish(args.json, info)
         return report
     for case in cases:
         native = time_call(case.native, repeat=args.repeat).median_ms
@@ -76,9 +73,7 @@ def main(argv: list[str] | None = None) -> Report:
                    ratio(reference, native), ratio(torch_ms, native))
         print(f"  {case.loss:<22} done", flush=True)
     print()
-    print(report.markdown())
-    if args.json:
-        report.save(os.path.abspath(args.json), info)
+    report.publish(args.json, info)
     return report
 
 

@@ -208,6 +208,12 @@ class Report:
         lines += [f"| {' | '.join(fmt(v) for v in row)} |" for row in self.rows]
         return "\n".join(lines)
 
+    def publish(self, path: str | None, info: dict) -> None:
+        """Prints the table, and saves it as JSON where a path is given."""
+        print(self.markdown())
+        if path:
+            self.save(os.path.abspath(path), info)
+
     def save(self, path: str, info: dict) -> None:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         with open(path, "w") as f:
