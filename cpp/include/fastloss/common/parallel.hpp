@@ -15,6 +15,7 @@
 #include <omp.h>
 #endif
 
+#include "fastloss/common/cancel.hpp"
 #include "fastloss/common/contention.hpp"
 #include "fastloss/common/isa.hpp"
 #include "fastloss/common/types.hpp"

@@ -245,7 +245,9 @@ double batch_angular_loss(const T* x, const std::int32_t* cls, index_t n_classes
     (void)parallel;
     // Rows of class c are read only by anchors of class c: each class's weights go back into
     // its own rows of gram once the class is done.
+    CancelToken* const cancel = current_cancel_token();
     for (index_t c = 0; c < n_classes; ++c) {
+        if (stop_requested(cancel)) return 0.0;  // classes left: the caller discards it all
         const index_t c0 = start[c], k = start[c + 1] - c0;
         pairs += static_cast<double>(k) * static_cast<double>(k - 1);
         triplets += static_cast<double>(k) * static_cast<double>(k - 1) *

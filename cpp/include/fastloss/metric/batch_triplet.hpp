@@ -101,11 +101,13 @@ double batch_hard_triplet(const T* x, const std::int32_t* cls, index_t b, index_
     auto picks = std::unique_ptr<HardPick[]>(new HardPick[static_cast<std::size_t>(b)]);
     const bool parallel = num_threads > 1 && b * b >= kParallelThreshold;
     (void)parallel;
+    CancelToken* const cancel = current_cancel_token();
 #pragma omp parallel num_threads(num_threads) if (parallel)
     {
         auto key = uninit<T>(b);
 #pragma omp for schedule(static)
         for (index_t a = 0; a < b; ++a) {
+            if (stop_requested(cancel)) continue;
             const T* g = gram + a * b;
 #pragma omp simd
             for (index_t j = 0; j < b; ++j) key[j] = sn_t[j] - two * g[j];
@@ -127,6 +129,7 @@ double batch_hard_triplet(const T* x, const std::int32_t* cls, index_t b, index_
             picks[a] = h;
         }
     }
+    if (stop_requested(cancel)) return 0.0;  // picks incomplete: the caller discards it all
     double sum = 0.0;
     index_t anchors = 0;
     for (index_t a = 0; a < b; ++a) {
@@ -289,6 +292,7 @@ double batch_triplet_loss(const T* x, const std::int32_t* cls, index_t b, index_
         new detail::TripletRowTotals[static_cast<std::size_t>(b)]);
     const bool parallel = num_threads > 1 && b * b >= kParallelThreshold;
     (void)parallel;
+    CancelToken* const cancel = current_cancel_token();
 #pragma omp parallel num_threads(num_threads) if (parallel)
     {
         auto dist = detail::uninit<T>(b);
@@ -297,6 +301,7 @@ double batch_triplet_loss(const T* x, const std::int32_t* cls, index_t b, index_
         auto pos = detail::uninit<index_t>(b);
 #pragma omp for schedule(dynamic, 16)
         for (index_t a = 0; a < b; ++a) {
+            if (stop_requested(cancel)) continue;
             T* row = gram + a * b;
             detail::row_distances(kind, row, a, b, sn.get(), dist.get());
             index_t n_pos = 0, n_neg = 0;
@@ -316,6 +321,7 @@ double batch_triplet_loss(const T* x, const std::int32_t* cls, index_t b, index_
             if (want_grad) detail::store_pair_coefficients(kind, dist.get(), w.get(), b, row);
         }
     }
+    if (stop_requested(cancel)) return 0.0;  // totals incomplete: the caller discards it all
     double sum = 0.0, nonzero = 0.0, valid = 0.0;
     for (index_t a = 0; a < b; ++a) {
         sum += totals[a].sum;

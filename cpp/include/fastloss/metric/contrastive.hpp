@@ -128,12 +128,14 @@ double batch_contrastive_loss(const T* x, const std::int32_t* cls, index_t b, in
         new detail::ContrastiveTotals[static_cast<std::size_t>(b)]);
     const bool parallel = num_threads > 1 && b * b >= kParallelThreshold;
     (void)parallel;
+    CancelToken* const cancel = current_cancel_token();
 #pragma omp parallel num_threads(num_threads) if (parallel)
     {
         auto dist = detail::uninit<T>(b);
         auto w = detail::uninit<T>(b);
 #pragma omp for schedule(dynamic, 16)
         for (index_t i = 0; i < b; ++i) {
+            if (stop_requested(cancel)) continue;
             T* row = gram + i * b;
             detail::row_distances(kind, row, i, b, sn.get(), dist.get());
             for (index_t j = 0; j <= i; ++j) w[j] = T(0);
@@ -143,6 +145,7 @@ double batch_contrastive_loss(const T* x, const std::int32_t* cls, index_t b, in
             if (want_grad) detail::store_pair_coefficients(kind, dist.get(), w.get(), b, row);
         }
     }
+    if (stop_requested(cancel)) return 0.0;  // totals incomplete: the caller discards it all
     detail::ContrastiveTotals t;
     for (index_t i = 0; i < b; ++i) t.add(totals[i]);
     double value = 0.0, s_same = 0.0, s_diff = 0.0;
