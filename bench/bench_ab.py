@@ -11,6 +11,8 @@ FASTLOSS_CPU_DISPATCH selects the kernel table.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 import fastloss
@@ -55,7 +57,10 @@ def main(argv: list[str] | None = None) -> Report:
     for name, fn in calls(np.random.default_rng(0)).items():
         t = time_call(fn, repeat=args.repeat, warmup=3)
         report.add(name, t.median_ms, t.iqr_ms)
-    report.publish(args.json, info)
+    # print and save rather than Report.publish: the older build under comparison may lack it
+    print(report.markdown())
+    if args.json:
+        report.save(os.path.abspath(args.json), info)
     return report
 
 
