@@ -43,6 +43,10 @@ std::atomic<std::int64_t> g_last_contention_ns{0};  // steady-clock time
 std::atomic<std::int64_t> g_hold_off_ns{kMinHoldOffNs};
 std::atomic<std::int64_t> g_window_wall_ns{0};      // measured threaded calls so far
 std::atomic<std::int64_t> g_window_preemptions{0};
+constexpr std::int64_t kLateJoinWindowNs = 200'000'000;  // 200 ms
+constexpr std::int64_t kLateJoins = 3;
+std::atomic<std::int64_t> g_late_window_start_ns{0};
+std::atomic<std::int64_t> g_late_joins{0};
 
 // Preemptions happen on an idle machine too (kernel threads, timers: a few per second here), so
 // one is no evidence: calls are judged by their rate over a window of kWindowNs of threaded
@@ -76,9 +80,21 @@ std::int64_t steady_now_ns() {
         .count();
 }
 
-void note_join_wait(std::int64_t wait_ns) {
-    if (wait_ns >= std::chrono::nanoseconds(CallMonitor::kLateJoin).count())
-        mark_contended(now_ns());
+// A virtual machine now and then wakes a sleeping core late: one late join is no evidence, three
+// within kLateJoinWindowNs are (beside a busy process nearly every short region is late).
+void note_join_wait(std::int64_t wait_ns, std::int64_t region_ns) {
+    if (wait_ns < std::chrono::nanoseconds(CallMonitor::kLateJoin).count() ||
+        static_cast<double>(wait_ns) < CallMonitor::kLateJoinShare * static_cast<double>(region_ns))
+        return;
+    const std::int64_t now = now_ns();
+    if (now - g_late_window_start_ns.load(std::memory_order_relaxed) > kLateJoinWindowNs) {
+        g_late_window_start_ns.store(now, std::memory_order_relaxed);
+        g_late_joins.store(0, std::memory_order_relaxed);
+    }
+    if (g_late_joins.fetch_add(1) + 1 >= kLateJoins) {
+        g_late_joins.store(0, std::memory_order_relaxed);
+        mark_contended(now);
+    }
 }
 
 bool threads_contended() {

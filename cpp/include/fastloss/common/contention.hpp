@@ -11,7 +11,8 @@
 // contention lasts; back to 50 ms after 10 s without). A thread that waits for another (at a
 // join, or asleep between calls) switches voluntarily, and is not counted. A thread that was
 // asleep, woken at the start of a region but left waiting for a core, is not preempted either:
-// the block helpers report such a late join (note_join_wait), which marks contention at once.
+// the block helpers report such a late join (note_join_wait); three within 200 ms mark
+// contention.
 //
 // Measuring costs two getrusage calls (system calls, ~1 us), so only threaded calls are
 // measured, and only after a call that took at least kMeasureAbove: short calls cost two reads
@@ -29,11 +30,13 @@ bool threads_contended();
 /// The steady clock in nanoseconds.
 std::int64_t steady_now_ns();
 
-/// Reports how long the calling thread of a parallel region waited at its join for the others
-/// after its own share was done (kernels' block helpers, common/parallel.hpp). Threads that run
-/// keep their shares within microseconds of each other (a sleeping one wakes in well under
-/// kLateJoin); a wait of kLateJoin or more means another thread was kept off its core.
-void note_join_wait(std::int64_t wait_ns);
+/// Reports how long the calling thread of a parallel region of region_ns waited at its join for
+/// the other threads after its own share was done (the block helpers, common/parallel.hpp).
+/// Threads that run finish equal shares close together (a sleeping one wakes in well under
+/// kLateJoin; a virtual machine's cores drift apart by a few percent of a long region); a wait
+/// of kLateJoin or more that is also kLateJoinShare of the region or more means another thread
+/// was kept off its core.
+void note_join_wait(std::int64_t wait_ns, std::int64_t region_ns);
 
 /// Measures one call (construction to destruction) made on `num_threads` threads.
 class CallMonitor {
@@ -46,6 +49,7 @@ public:
     static constexpr std::chrono::microseconds kMeasureAbove{200};
     static constexpr double kPreemptionsPerMs = 0.15;
     static constexpr std::chrono::microseconds kLateJoin{1000};
+    static constexpr double kLateJoinShare = 0.25;
 
 private:
     std::chrono::steady_clock::time_point start_;

@@ -46,7 +46,8 @@ inline index_t rows_per_block(index_t row_len) {
  */
 class JoinTimer {
 public:
-    explicit JoinTimer(bool parallel) : parallel_(parallel) {}
+    explicit JoinTimer(bool parallel)
+        : parallel_(parallel), start_ns_(parallel ? steady_now_ns() : 0) {}
 
     void done_with_own_share() {
 #ifdef _OPENMP
@@ -54,11 +55,14 @@ public:
 #endif
     }
     void joined() const {
-        if (parallel_ && own_done_ns_ >= 0) note_join_wait(steady_now_ns() - own_done_ns_);
+        if (!parallel_ || own_done_ns_ < 0) return;
+        const std::int64_t end = steady_now_ns();
+        note_join_wait(end - own_done_ns_, end - start_ns_);
     }
 
 private:
     bool parallel_;
+    std::int64_t start_ns_;
     std::int64_t own_done_ns_ = -1;
 };
 
