@@ -33,10 +33,8 @@ inline bool poll_python_signals(void* context) {
 
 /// Python runs signal handlers only in the main thread: only there is polling worth the GIL.
 inline bool on_main_thread() {
-    static const unsigned long main_ident = py::module_::import("threading")
-                                                .attr("main_thread")()
-                                                .attr("ident")
-                                                .cast<unsigned long>();
+    static const unsigned long main_ident =
+        py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
     return PyThread_get_thread_ident() == main_ident;
 }
 
