@@ -57,3 +57,18 @@ def test_thread_count_type():
 
 def test_has_openmp_is_bool():
     assert isinstance(fastloss.has_openmp(), bool)
+
+
+@pytest.mark.parametrize("huge", [1025, 50_000, 100_000, 2**31 - 1])
+def test_thread_counts_openmp_cannot_create_are_refused(huge):
+    # each of these aborted or crashed the process inside libgomp
+    with pytest.raises(ValueError, match="num_threads: expected at most 1024"):
+        fastloss.mse(np.ones(3), np.ones(3), num_threads=huge)
+    with pytest.raises(ValueError, match="num_threads: expected at most 1024"):
+        fastloss.set_num_threads(huge)
+
+
+def test_up_to_1024_threads_are_accepted():
+    x = np.arange(100_000.0)
+    assert fastloss.mse(x, np.zeros_like(x), num_threads=1024) == fastloss.mse(
+        x, np.zeros_like(x), num_threads=1)

@@ -4,6 +4,9 @@ differences, extremes of epsilon, batches, threads and errors."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -172,3 +175,20 @@ def test_small_epsilon_on_a_unique_assignment():
                                    rtol=1e-12)
         np.testing.assert_allclose(fastloss.sinkhorn(x, y, epsilon=eps, debias=True), 1.25,
                                    rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["sinkhorn", "sinkhorn_value_and_grad"])
+@pytest.mark.parametrize("scaling", [0.5, None])
+def test_cost_overflow_from_finite_points_is_an_error_not_a_hang(name, scaling):
+    # the squared distance to 1e200 overflows: the epsilon annealing once started at inf and
+    # never ended (in a child process, so that a hang fails the test instead of the suite)
+    code = ("import numpy as np, fastloss\n"
+            "x, y = np.array([[0.0, 0], [1e200, 0]]), np.array([[0.0, 1], [2, 0]])\n"
+            "try:\n"
+            f"    fastloss.{name}(x, y, cost='sqeuclidean', epsilon=0.1, max_iter=10,"
+            f" scaling={scaling})\n"
+            "except ValueError as e:\n"
+            "    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True)
+    assert "x, y: the ground cost between some points overflows to inf" in out.stdout

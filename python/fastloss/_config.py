@@ -8,6 +8,10 @@ import warnings
 
 from . import _core
 
+# The most threads a call may ask for: far above any CPU's core count, far below what an OS lets
+# one process create (GNU OpenMP aborts the process when it cannot create a thread).
+MAX_THREADS = 1024
+
 # The names FASTLOSS_CPU_DISPATCH accepts, in cpp/src/dispatch.cpp's spelling.
 DISPATCH_NAMES = ("baseline", "avx2", "avx512")
 
@@ -39,8 +43,9 @@ def set_num_threads(n: int | None) -> None:
     """Sets the thread count used when a call passes ``num_threads=None``.
 
     ``None`` restores OpenMP's default (all cores, or ``OMP_NUM_THREADS``). The value is not
-    clamped to the core count. fastloss never calls ``omp_set_num_threads``: other OpenMP users
-    in the process (NumPy's BLAS, PyTorch) are unaffected. When you already run one fastloss
+    clamped to the core count; more than 1024 is refused (OpenMP would abort the process when
+    it cannot create the threads). fastloss never calls ``omp_set_num_threads``: other OpenMP
+    users in the process (NumPy's BLAS, PyTorch) are unaffected. When you already run one fastloss
     call per core from your own threads, pass ``num_threads=1`` to avoid oversubscription.
     """
     global _default_threads
@@ -83,6 +88,10 @@ def _check_threads(n: object) -> int:
         raise TypeError(msg)
     if n < 1:
         msg = f"num_threads: expected a positive integer or None, got {n}"
+        raise ValueError(msg)
+    if n > MAX_THREADS:
+        msg = (f"num_threads: expected at most {MAX_THREADS} (OpenMP aborts the process when "
+               f"it cannot create a thread), got {n}")
         raise ValueError(msg)
     return int(n)
 

@@ -41,6 +41,12 @@ def _run(x, y, a, b, epsilon, cost, p, debias, x_lengths, y_lengths, reduction, 
                          problems.a, problems.b, ground_power(cost, p), eps, anneal, int(max_iter), tol,
                          bool(debias), want_grad, scale, _transport.DENSE_COST_ENTRIES,
                          resolve_threads(num_threads))
+    if not np.isfinite(out["value"]).all():  # the points are finite: their cost overflowed
+        k = int(np.argmin(np.isfinite(out["value"])))
+        where = f" in problem {k}" if problems.batched else ""
+        msg = (f"x, y: the ground cost between some points overflows to inf{where}; "
+               "scale the points down")
+        raise ValueError(msg)
     if not out["converged"].all():
         k = int(np.argmin(out["converged"]))
         where = f" in problem {k}" if problems.batched else ""

@@ -149,13 +149,16 @@ struct EntropicProblem {
     /// contraction rate of Sinkhorn's map tends to 1 as epsilon -> 0); from the annealed ones
     /// it starts close. The first epsilon of the schedule (each next one is `scaling` times
     /// it, while above epsilon); 0 when there is none (scaling 0).
+    /// Costs that overflowed to +inf are left out (an infinite start would never shrink: the
+    /// caller reports the non-finite value such a problem ends with).
     double annealing_start(const SinkhornParams& prm) const {
         if (!(prm.scaling > 0.0)) return 0.0;
+        constexpr double kMax = std::numeric_limits<double>::max();
         double top = 0.0;
         std::unique_ptr<double[]> scratch = make_buffer<double>(rows.m);
         for (index_t i = 0; i < rows.n; ++i) {
             const double* c = rows.row(i, scratch.get());
-            for (index_t j = 0; j < rows.m; ++j) top = c[j] > top ? c[j] : top;
+            for (index_t j = 0; j < rows.m; ++j) top = c[j] > top && c[j] <= kMax ? c[j] : top;
         }
         return top;
     }
