@@ -396,3 +396,24 @@ class TestErrors:
         with pytest.raises(TypeError, match="grad_out: expected dtype float64"):
             fastloss.batch_triplet_loss_value_and_grad(self.x, [0, 0, 1, 1],
                                                        grad_out=np.zeros((4, 3), np.float32))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_npair_angular_on_unnormalised_float32_embeddings(seed):
+    # a positive's exponent overflowed float32, and 0 * inf gave NaN for most seeds
+    x = np.random.default_rng(seed).standard_normal((64, 128)).astype(np.float32)
+    y = np.random.default_rng(seed).integers(0, 10, 64)
+    value, grad = fastloss.batch_angular_loss_value_and_grad(x, y)
+    want, wgrad = ref.batch_angular_loss_value_and_grad(x, y)
+    assert np.isfinite(value)
+    assert np.isfinite(grad).all()
+    assert_close(value, want, np.float32)
+    assert_close(grad, wgrad, np.float32)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_npair_angular_single_class_batch_is_zero(dtype):
+    x = np.random.default_rng(1).standard_normal((16, 8)).astype(dtype)
+    value, grad = fastloss.batch_angular_loss_value_and_grad(x, np.zeros(16, int))
+    assert value == 0.0
+    np.testing.assert_array_equal(grad, 0.0)

@@ -114,8 +114,10 @@ FASTLOSS_NOINLINE double npair_log_loss(const T* ga, const T* gp, const T* neg, 
 #pragma omp simd reduction(max : mx)
     for (index_t j = 0; j < b; ++j) {
         const T v = four_t2 * (ga[j] + gp[j]) - cap;
-        f[j] = v;
+        // non-negatives kept at -inf (exp 0): mx is the negatives' maximum, so a positive's
+        // f - mx could overflow exp, and 0 * inf is NaN
         const T m = neg[j] > T(0) ? v : lowest;
+        f[j] = m;
         mx = m > mx ? m : mx;
     }
     double total = 0.0;
