@@ -329,3 +329,23 @@ def test_every_instruction_set_agrees(dtype, rng):
             assert_close(value, np.float64(v0), dtype)
             assert_close(gx, gx0.astype(np.float64), dtype)
             assert_close(gy, gy0.astype(np.float64), dtype)
+
+
+@pytest.mark.parametrize("single_directional", [False, True])
+def test_reference_point_reduction_none_on_single_clouds(rng, single_directional):
+    # the reference added a second batch axis to its own per-point terms and raised IndexError
+    x, y = rng.normal(size=(5, 3)), rng.normal(size=(4, 3))
+    kw = dict(point_reduction="none", batch_reduction="none",
+              single_directional=single_directional)
+    value, grads = fastloss.chamfer_distance_value_and_grad(x, y, **kw)
+    want, wgrads = ref.chamfer_distance_value_and_grad(x, y, **kw)
+    for got, expected in zip(value if isinstance(value, tuple) else (value,),
+                             want if isinstance(want, tuple) else (want,)):
+        np.testing.assert_allclose(got, expected, rtol=1e-13)
+    # gradient of the sum of the terms: the same as of the "sum" reductions
+    _, sum_grads = ref.chamfer_distance_value_and_grad(x, y, point_reduction="sum",
+                                                       batch_reduction="sum",
+                                                       single_directional=single_directional)
+    for got, expected, summed in zip(grads, wgrads, sum_grads):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(expected, summed, rtol=1e-12, atol=1e-15)

@@ -89,10 +89,11 @@ def chamfer_distance_value_and_grad(x, y, *, x_lengths=None, y_lengths=None, wei
     if point_reduction == "none":
         value = tuple(t if batched else t[0] for t in terms)
         value = value[0] if single_directional else value
-        go = [np.ones_like(t) for t in terms] if grad_output is None else (
-            [f64(grad_output)] if single_directional else [f64(g) for g in grad_output])
-        go = [g if batched else g[None] for g in go]
-        scale = [g for g in go]
+        if grad_output is None:
+            scale = [np.ones_like(t) for t in terms]  # terms have the batch axis already
+        else:
+            go = [f64(grad_output)] if single_directional else [f64(g) for g in grad_output]
+            scale = [g if batched else g[None] for g in go]
     else:
         if batch_reduction == "none":
             value = per_cloud if batched else per_cloud[0]
