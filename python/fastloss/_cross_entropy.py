@@ -50,7 +50,8 @@ def _binary_cross_entropy(logits, targets, weight, pos_weight, alpha, reduction,
     check_reduction(reduction)
     a = check_alpha(alpha)
     (x, t, w, pw), dtype = as_float_arrays(logits=logits, targets=targets, weight=weight,
-                                           pos_weight=pos_weight)
+                                           pos_weight=pos_weight,
+                                           optional=("weight", "pos_weight"))
     check_same_shape(x, "logits", t, "targets")
     check_nonempty(x, "logits")
     w = broadcast_weight(w, x.shape)
@@ -156,7 +157,8 @@ def _cross_entropy(logits, target, weight, ignore_index, label_smoothing, reduct
     target = np.asarray(target)
     probs = target.dtype.kind == "f"
     (x, w, t), dtype = as_float_arrays(logits=logits, weight=weight,
-                                       labels_or_probs=target if probs else None)
+                                       labels_or_probs=target if probs else None,
+                                       optional=("weight", "labels_or_probs"))
     layout = ClassLayout(x, native=not probs)
     w = layout.class_vector(w, "weight")
     rows = layout.rows(x)

@@ -127,7 +127,7 @@ def _softmax_focal(logits, labels, alpha, gamma, ignore_index, reduction, grad_o
     check_reduction(reduction)
     g = _check_gamma(gamma)
     ignore = check_ignore_index(ignore_index)
-    (x, a), dtype = as_float_arrays(logits=logits, alpha=alpha)
+    (x, a), dtype = as_float_arrays(logits=logits, alpha=alpha, optional=("alpha",))
     layout = ClassLayout(x, native=True)
     if a is not None and a.ndim == 0:
         a = np.full(layout.n_classes, a, dtype=dtype)

@@ -45,7 +45,8 @@ def _pointwise(kind: str, pred: ArrayLike, target: ArrayLike, weight: ArrayLike 
                want_grad: bool, grad_out: np.ndarray | None = None
                ) -> tuple[Any, np.ndarray | None]:
     check_reduction(reduction)
-    (p, t, w), dtype = as_float_arrays(pred=pred, target=target, weight=weight)
+    (p, t, w), dtype = as_float_arrays(pred=pred, target=target, weight=weight,
+                                   optional=("weight",))
     check_same_shape(p, "pred", t, "target")
     check_nonempty(p, "pred")
     w = broadcast_weight(w, p.shape)
@@ -266,7 +267,8 @@ def smooth_l1_loss_value_and_grad(pred: ArrayLike, target: ArrayLike, *, beta: f
 def _rse(pred: ArrayLike, target: ArrayLike, weight: ArrayLike | None, grad_output: Any,
          num_threads: int | None, want_grad: bool, grad_out: np.ndarray | None = None
          ) -> tuple[Any, np.ndarray | None]:
-    (p, t, w), dtype = as_float_arrays(pred=pred, target=target, weight=weight)
+    (p, t, w), dtype = as_float_arrays(pred=pred, target=target, weight=weight,
+                                   optional=("weight",))
     check_same_shape(p, "pred", t, "target")
     if p.size <= 2:
         msg = (f"pred: the residual standard error needs more than 2 elements (n - 2 degrees "

@@ -54,7 +54,8 @@ class _Scan:
         self.lambda_ = None if lambda_ is None else check_number(lambda_, "lambda_", minimum=0.0,
                                                                  maximum=1.0)
         (r, v, b), self.dtype = as_float_arrays(rewards=rewards, values=values,
-                                                bootstrap_value=bootstrap_value)
+                                                bootstrap_value=bootstrap_value,
+                                                optional=("values", "bootstrap_value"))
         if r.ndim not in (1, 2) or r.size == 0:
             msg = f"rewards: expected a non-empty (T,) or (T, num_envs) array, got shape {r.shape}"
             raise ValueError(msg)
@@ -171,7 +172,7 @@ def _gae(rewards, values, dones, gamma, lambda_, bootstrap_value, num_threads, w
     s = _Scan(rewards, dones, gamma, bootstrap_value, values=values, lambda_=lambda_)
     if s.values is None:
         msg = "values: expected an array of the rewards' shape, got None"
-        raise ValueError(msg)
+        raise TypeError(msg)
     adv, ret = _core.generalized_advantage_estimation(
         s.rewards, s.values, s.dones, s.gamma, s.lambda_, s.bootstrap, want_returns,
         resolve_threads(num_threads))
@@ -312,7 +313,7 @@ def _n_step_args(rewards, values, dones, gamma, n, bootstrap_value):
     s = _Scan(rewards, dones, gamma, bootstrap_value, values=values)
     if s.values is None:
         msg = "values: expected an array of the rewards' shape, got None"
-        raise ValueError(msg)
+        raise TypeError(msg)
     return s, int(n)
 
 
@@ -385,7 +386,8 @@ def _policy_gradient(logits, actions, advantages, entropy_coef, normalize_advant
                      reduction, grad_output, grad_out, num_threads, want_grad):
     check_reduction(reduction)
     beta = check_number(entropy_coef, "entropy_coef")
-    (x, adv, w), dtype = as_float_arrays(logits=logits, advantages=advantages, weights=weights)
+    (x, adv, w), dtype = as_float_arrays(logits=logits, advantages=advantages, weights=weights,
+                                         optional=("weights",))
     if x.ndim != 2 or x.size == 0:
         msg = f"logits: expected a non-empty (N, num_actions) array, got shape {x.shape}"
         raise ValueError(msg)
@@ -495,7 +497,7 @@ def _q_learning(q_tm1, a_tm1, r_t, discount_t, q_t, double_q, q_t_selector, loss
         raise ValueError(msg)
     (q0, r, disc, q1, sel, w), dtype = as_float_arrays(
         q_tm1=q_tm1, r_t=r_t, discount_t=discount_t, q_t=q_t, q_t_selector=q_t_selector,
-        weights=weights)
+        weights=weights, optional=("q_t_selector", "weights"))
     if q0.ndim != 2 or q0.size == 0:
         msg = f"q_tm1: expected a non-empty (N, num_actions) array, got shape {q0.shape}"
         raise ValueError(msg)

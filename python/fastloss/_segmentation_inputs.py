@@ -41,7 +41,8 @@ class OverlapInputs:
                  per_class: bool, reduction: str) -> None:
         check_reduction(reduction)
         _choice(activation, "activation", ACTIVATIONS)
-        (x, w), self.dtype = as_float_arrays(logits_or_probs=volume, weight=weight)
+        (x, w), self.dtype = as_float_arrays(logits_or_probs=volume, weight=weight,
+                                                 optional=("weight",))
         if x.ndim < 2 or x.size == 0:
             msg = ("logits_or_probs: expected a non-empty array of shape (N, C, *spatial), got "
                    f"shape {x.shape}")

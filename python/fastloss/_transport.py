@@ -19,6 +19,14 @@ ArrayLike = Any
 
 _STATUS = ("optimal", "max_iter_reached", "infeasible")
 
+
+def _required_cost(cost: ArrayLike) -> ArrayLike:
+    if cost is None:  # TransportProblems would take None for "points, not a cost matrix"
+        msg = "cost: expected an array, got None"
+        raise TypeError(msg)
+    return cost
+
+
 # Point costs are kept as a dense matrix up to this many entries (256 MiB of float64 for the
 # shortest paths; 128 MiB rounded to float32 for the network simplex's pricing, which finishes
 # on exact costs) and computed row by row beyond it, so the largest problems need O(n + m).
@@ -327,7 +335,7 @@ def emd_from_cost(cost: ArrayLike, a: ArrayLike | None = None, b: ArrayLike | No
     0.25
     """
     check_reduction(reduction)
-    problems = TransportProblems(cost=cost, a=a, b=b, normalize=normalize)
+    problems = TransportProblems(cost=_required_cost(cost), a=a, b=b, normalize=normalize)
     out = _solve(problems, 1.0, max_iter, num_threads, method)
     return _reduce(out["value"], problems, reduction)
 
@@ -352,7 +360,7 @@ def emd_from_cost_value_and_grad(cost: ArrayLike, a: ArrayLike | None = None,
         Scales the gradients: a scalar, or ``(B,)`` for a batch with ``reduction="none"``.
     """
     check_reduction(reduction)
-    problems = TransportProblems(cost=cost, a=a, b=b, normalize=normalize)
+    problems = TransportProblems(cost=_required_cost(cost), a=a, b=b, normalize=normalize)
     scale = _grad_scales(grad_output, problems.shape[0], problems.batched, reduction)
     out = _solve(problems, 1.0, max_iter, num_threads, method, want_grad=True,
                  grad_scale=scale)

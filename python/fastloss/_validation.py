@@ -43,15 +43,20 @@ def _float_dtype_of(arr: np.ndarray) -> np.dtype | None:
     return None
 
 
-def as_float_arrays(**named: Any) -> tuple[list[np.ndarray | None], np.dtype]:
-    """Converts named array-likes (None passes through) to one contiguous float dtype, that of
-    the first (the differentiable input); the others adopt it.
+def as_float_arrays(*, optional: tuple[str, ...] = (),
+                    **named: Any) -> tuple[list[np.ndarray | None], np.dtype]:
+    """Converts named array-likes to one contiguous float dtype, that of the first (the
+    differentiable input); the others adopt it. None passes through for the names in
+    `optional`, and is a TypeError naming the argument for the others.
 
     Returns the arrays in the order given and the dtype.
     """
     arrays: dict[str, np.ndarray] = {}
     for name, value in named.items():
         if value is None:
+            if name not in optional:
+                msg = f"{name}: expected an array, got None"
+                raise TypeError(msg)
             continue
         arr = np.asarray(value)
         if arr.dtype.kind not in "fiub":
