@@ -178,3 +178,29 @@ class TestErrors:
             fastloss.angular_loss(x, x, x, form="triplet")
         with pytest.raises(ValueError, match="negative: expected the shape of anchor"):
             fastloss.angular_loss(x, x, x[:1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nan_inputs_give_nan_losses_like_the_reference(dtype):
+    # max(0, NaN) was taken as 0: a NaN input gave a finite loss
+    rng = np.random.default_rng(4)
+    x1, x2 = rng.normal(size=6).astype(dtype), rng.normal(size=6).astype(dtype)
+    x1[2] = np.nan
+    y = np.array([1, -1, 1, 1, -1, 1], dtype)
+    got = fastloss.margin_ranking_loss_value_and_grad(x1, x2, y, margin=0.5, reduction="none")
+    want = ref.margin_ranking_loss_value_and_grad(x1, x2, y, margin=0.5, reduction="none")
+    assert np.isnan(got[0][2])
+    assert np.isnan(fastloss.margin_ranking_loss(x1, x2, y, margin=0.5))
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-6)
+    for g, w in zip(got[1], want[1]):
+        np.testing.assert_allclose(g, w, rtol=1e-6)
+    a = rng.normal(size=(5, 4)).astype(dtype)
+    p, n = a + 0.1, a + 2.0
+    a[3, 1] = np.nan
+    got = fastloss.triplet_margin_loss_value_and_grad(a, p, n, reduction="none")
+    want = ref.triplet_margin_loss_value_and_grad(a, p, n, reduction="none")
+    assert np.isnan(got[0][3])
+    assert np.isnan(fastloss.triplet_margin_loss(a, p, n))
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-5)
+    for g, w in zip(got[1], want[1]):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)

@@ -445,3 +445,15 @@ class TestErrors:
         with pytest.raises(ValueError, match=r"grad_output: expected a shape broadcastable"):
             fastloss.dice_loss_value_and_grad(self.x, self.y, reduction="none",
                                               grad_output=np.ones((3, 3)))
+
+
+def test_focal_tversky_nan_logits_give_nan_like_the_reference():
+    # the clamp max(0, 1 - TI) took NaN as 0: all-NaN logits gave a loss of 0
+    x = np.full((1, 2, 4, 4), np.nan)
+    t = np.random.default_rng(0).integers(0, 2, (1, 4, 4))
+    value, grad = fastloss.focal_tversky_loss_value_and_grad(x, t)
+    want, wgrad = ref.focal_tversky_loss_value_and_grad(x, t)
+    assert np.isnan(value)
+    assert np.isnan(want)
+    assert np.isnan(grad).all()
+    assert np.isnan(wgrad).all()

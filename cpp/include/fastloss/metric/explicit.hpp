@@ -30,7 +30,7 @@ FASTLOSS_NOINLINE void margin_ranking_tile(const T* __restrict x1, const T* __re
 #pragma omp simd
     for (index_t j = 0; j < len; ++j) {
         const T v = margin - y[j] * (x1[j] - x2[j]);
-        loss[j] = v > T(0) ? v : T(0);
+        loss[j] = v <= T(0) ? T(0) : v;  // NaN stays NaN
         dloss[j] = v > T(0) ? -y[j] : T(0);
     }
 }
@@ -141,7 +141,7 @@ void triplet_margin_loss(const T* a, const T* pos, const T* neg, index_t rows, i
                     d_neg = use_pn ? d_pn : d_an;
                 }
                 const double v = d_ap - d_neg + prm.margin;
-                const double l = v > 0.0 ? v : 0.0;
+                const double l = v <= 0.0 ? 0.0 : v;  // NaN stays NaN
                 acc += l;
                 if (per_item) per_item[i] = static_cast<T>(l);
                 if (!want) continue;
@@ -149,6 +149,10 @@ void triplet_margin_loss(const T* a, const T* pos, const T* neg, index_t rows, i
                 T* ga = grad_a + i * d;
                 T* gp = grad_p + i * d;
                 T* gn = grad_n + i * d;
+                if (c == 0.0) {  // inactive (or NaN): zeros, not 0 times a NaN direction
+                    for (index_t k = 0; k < d; ++k) ga[k] = gp[k] = gn[k] = T(0);
+                    continue;
+                }
                 for (index_t k = 0; k < d; ++k) {
                     const double neg_a = use_pn ? 0.0 : u2[k];  // d(a, n) / d a
                     const double neg_p = use_pn ? u3[k] : 0.0;  // d(p, n) / d p

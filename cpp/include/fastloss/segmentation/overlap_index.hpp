@@ -68,7 +68,7 @@ inline OverlapItem class_item(const double* sums, const OverlapParams& p,
         item.loss = weight * (1.0 - r.value);
         df = -weight;
     } else {
-        const double base = 1.0 - r.value > 0.0 ? 1.0 - r.value : 0.0;
+        const double base = 1.0 - r.value <= 0.0 ? 0.0 : 1.0 - r.value;  // NaN stays NaN
         item.loss = weight * std::pow(base, p.gamma);
         df = base > 0.0 ? -weight * p.gamma * std::pow(base, p.gamma - 1.0) : 0.0;
     }
