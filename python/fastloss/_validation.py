@@ -101,18 +101,23 @@ def check_nonempty(a: np.ndarray, name: str) -> None:
 
 def check_number(value: Any, name: str, *, minimum: float | None = None,
                  strict: bool = False, maximum: float | None = None) -> float:
-    """A real scalar within [minimum, maximum] (minimum excluded when strict)."""
+    """A finite real scalar within [minimum, maximum] (minimum excluded when strict).
+
+    Infinite options are refused: every formula here turns them into NaN or into a loss that
+    no longer depends on its input (inf - inf, 0 * inf, exp(inf)).
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         msg = f"{name}: expected a real number, got {type(value).__name__}"
         raise TypeError(msg)
     v = float(value)
     too_small = minimum is not None and (v <= minimum if strict else v < minimum)
     too_large = maximum is not None and v > maximum
-    if too_small or too_large or math.isnan(v):
+    if too_small or too_large or not math.isfinite(v):
         lo = "-inf" if minimum is None else f"{minimum:g}"
         hi = "inf" if maximum is None else f"{maximum:g}"
-        bracket = "(" if strict else "["
-        msg = f"{name}: expected a number in {bracket}{lo}, {hi}], got {value!r}"
+        bracket = "(" if strict or minimum is None else "["
+        hi_bracket = ")" if maximum is None else "]"
+        msg = f"{name}: expected a number in {bracket}{lo}, {hi}{hi_bracket}, got {value!r}"
         raise ValueError(msg)
     return v
 
