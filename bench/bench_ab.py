@@ -3,8 +3,9 @@
     python -m bench.bench_ab [--repeat 21] [--threads N] [--json PATH]
     PYTHONPATH=/path/to/other/build python -m bench.bench_ab     # the other build
 
-Cross-entropy (many and few classes, into grad_out), sigmoid focal, Chamfer (brute force and
-KD-tree) and EMD (shortest paths and network simplex), forward + gradient where there is one.
+Cross-entropy (many and few classes, into grad_out; probability targets), KL divergence, Dice
+on probabilities, sigmoid focal, Chamfer (brute force and KD-tree) and EMD (shortest paths and
+network simplex), forward + gradient where there is one.
 Run the two builds alternately, several times each, on a quiet machine, and compare medians;
 FASTLOSS_CPU_DISPATCH selects the kernel table.
 """
@@ -34,11 +35,22 @@ def calls(rng: np.random.Generator) -> dict:
     nx, ny = rng.normal(size=(500, 2)), rng.normal(size=(800, 2))
     na, nb = rng.random(500) + 0.1, rng.random(800) + 0.1
     nb *= na.sum() / nb.sum()
+    kl_q = rng.dirichlet(np.ones(1000), 4096).astype(np.float32)
+    kl_p = rng.dirichlet(np.ones(1000), 4096).astype(np.float32)
+    seg = rng.dirichlet(np.ones(4), (2, 96, 96, 96)).transpose(0, 4, 1, 2, 3)
+    seg = np.ascontiguousarray(seg, dtype=np.float32)
+    seg_y = rng.integers(0, 4, (2, 96, 96, 96))
     return {
         "cross_entropy 32768x1000 grad_out": lambda: fastloss.cross_entropy_value_and_grad(
             ce_many, ce_many_y, grad_out=buffers["ce_many"]),
         "cross_entropy 2097152x10 grad_out": lambda: fastloss.cross_entropy_value_and_grad(
             ce_few, ce_few_y, grad_out=buffers["ce_few"]),
+        "kl_divergence 4096x1000 probabilities": lambda: fastloss.kl_divergence_value_and_grad(
+            kl_q, kl_p),
+        "cross_entropy probabilities 4096x1000": lambda: fastloss.cross_entropy_value_and_grad(
+            ce_many[:4096], kl_p),
+        "dice 2x4x96^3 probabilities": lambda: fastloss.dice_loss_value_and_grad(
+            seg, seg_y, activation=None),
         "sigmoid_focal 200000x80 grad_out": lambda: fastloss.sigmoid_focal_loss_value_and_grad(
             focal, focal_t, grad_out=buffers["focal"]),
         "chamfer 32x2048x3 kdtree": lambda: fastloss.chamfer_distance_value_and_grad(

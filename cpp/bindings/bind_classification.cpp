@@ -123,10 +123,9 @@ py::tuple cross_entropy_probs(const Array<T>& logits, const Array<T>& targets, c
     const T *x = logits.data(), *t = targets.data(), *w = data_or_null(weight);
     return call_loss<T>(parse_reduction(reduction), {n}, shape_of(logits),
                         grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads,
-                        "targets", [&](LossOutput<T>& out) {
-                            kernels<T>().cross_entropy_probs(x, t, n, c, w, label_smoothing, out,
-                                                             num_threads);
-                            return Status::Ok;
+                        "labels_or_probs", [&](LossOutput<T>& out) {
+                            return kernels<T>().cross_entropy_probs(x, t, n, c, w, label_smoothing,
+                                                                    out, num_threads);
                         });
 }
 
@@ -181,13 +180,24 @@ py::tuple kl_divergence(const Array<T>& input, const Array<T>& target, bool log_
     require_nonempty(input, "input");
     const T *x = input.data(), *t = target.data();
     const index_t n = input.size();
-    return call_loss<T>(parse_reduction(reduction), shape_of(input), shape_of(input),
-                        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads,
-                        "target", [&](LossOutput<T>& out) {
-                            kernels<T>().kl_divergence(x, t, n, log_input, log_target,
-                                                       mean_denominator, out, num_threads);
-                            return Status::Ok;
-                        });
+    Status status = Status::Ok;
+    py::tuple result = call_loss<T>(
+        parse_reduction(reduction), shape_of(input), shape_of(input),
+        grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads, "target",
+        [&](LossOutput<T>& out) {
+            status = kernels<T>().kl_divergence(x, t, n, log_input, log_target, mean_denominator,
+                                                out, num_threads);
+            return Status::Ok;
+        });
+    if (status != Status::Ok) {
+        const bool in = status == Status::InputOutOfRange, log = in ? log_input : log_target;
+        const std::string name = in ? "input" : "target";
+        if (log)
+            fail(name + ": expected log-probabilities (<= 0) with log_" + name + "=True");
+        fail(name + ": expected probabilities in [0, 1]; for log-probabilities pass log_" + name +
+             "=True");
+    }
+    return result;
 }
 
 template <class T>

@@ -92,6 +92,9 @@ py::tuple overlap_loss(const Array<T>& input, const std::optional<Labels>& label
         });
     if (status == Status::LabelOutOfRange)  // the slow scan runs only to name the bad label
         require_labels_in_range(*labels, "targets", c == 1 ? 2 : c, options.ignore_index);
+    if (status == Status::InputOutOfRange)
+        fail("logits_or_probs: expected probabilities in [0, 1] with activation=None; for logits "
+             "pass activation='softmax' or 'sigmoid'");
     return result;
 }
 

@@ -34,14 +34,17 @@ struct Kernels {
                                    index_t inner, const T* class_weight,
                                    const CrossEntropyParams& params, LossOutput<T>& out,
                                    int threads);
-    void (*cross_entropy_probs)(const T* logits, const T* targets, index_t n, index_t c,
-                                const T* class_weight, double label_smoothing, LossOutput<T>& out,
-                                int threads);
+    Status (*cross_entropy_probs)(const T* logits, const T* targets, index_t n, index_t c,
+                                  const T* class_weight, double label_smoothing,
+                                  LossOutput<T>& out, int threads);
     Status (*softmax_focal_loss)(const T* logits, const index_t* labels, index_t n, index_t c,
                                  index_t inner, const T* alpha, double gamma, index_t ignore_index,
                                  LossOutput<T>& out, int threads);
     void (*distillation_kl)(const T* student, const T* teacher, index_t n, index_t c,
                             double temperature, LossOutput<T>& out, int threads);
+    Status (*kl_divergence)(const T* input, const T* target, index_t n, bool log_input,
+                            bool log_target, double mean_denominator, LossOutput<T>& out,
+                            int threads);
     // rl
     void (*discounted_returns)(const T* rewards, const std::uint8_t* dones, index_t steps,
                                index_t envs, double gamma, const T* bootstrap, T* out, int threads);
@@ -67,9 +70,6 @@ struct Kernels {
     void (*q_learning_loss)(const T* q_tm1, const index_t* a_tm1, const T* r_t, const T* discount_t,
                             const T* q_t, const T* selector, const T* weights, index_t n, index_t c,
                             bool huber, double delta, LossOutput<T>& out, int threads);
-    void (*kl_divergence)(const T* input, const T* target, index_t n, bool log_input,
-                          bool log_target, double mean_denominator, LossOutput<T>& out,
-                          int threads);
     // segmentation
     Status (*overlap_loss)(const T* input, const index_t* labels, const T* targets, index_t n,
                            index_t c, index_t s, const T* class_weight, const OverlapParams& params,

@@ -226,20 +226,27 @@ void softmax_label_rows(const T* logits, const index_t* labels, index_t n, index
     store_total(out, sum, denom);
 }
 
+/// A and B of one row (see cross_entropy_probs_impl); returns 1 when a target is outside
+/// [0, 1], else 0 (NaN is not outside: it propagates). Checked through the row's extremes,
+/// which cost the loop less than counting compares.
 template <bool HasWeight, class T>
-FASTLOSS_NOINLINE void probs_row_sums(const T* __restrict x, const T* __restrict t,
-                                      const T* __restrict w, index_t c, double eps, double uniform,
-                                      double m, double* A_out, double* B_out) {
+FASTLOSS_NOINLINE double probs_row_sums(const T* __restrict x, const T* __restrict t,
+                                        const T* __restrict w, index_t c, double eps,
+                                        double uniform, double m, double* A_out, double* B_out) {
     double A = 0.0, B = 0.0;
-#pragma omp simd reduction(+ : A, B)
+    T lo = T(0), hi = T(0);
+#pragma omp simd reduction(+ : A, B) reduction(min : lo) reduction(max : hi)
     for (index_t j = 0; j < c; ++j) {
         const double wt = static_cast<double>(class_weight_at<HasWeight>(w, j)) *
                           ((1.0 - eps) * static_cast<double>(t[j]) + uniform);
         A += wt;
         B += wt * (m - static_cast<double>(x[j]));
+        lo = t[j] < lo ? t[j] : lo;
+        hi = t[j] > hi ? t[j] : hi;
     }
     *A_out = A;
     *B_out = B;
+    return (lo < T(0)) | (hi > T(1)) ? 1.0 : 0.0;
 }
 
 /// g_j = ca e_j - w_j (c1 t_j + c0), in place over e_j.
@@ -252,17 +259,18 @@ FASTLOSS_NOINLINE void probs_row_grad(T* __restrict g, const T* __restrict t, co
 }
 
 template <bool HasWeight, class T>
-void cross_entropy_probs_impl(const T* logits, const T* targets, index_t n, index_t c,
-                              const T* class_weight, double label_smoothing, LossOutput<T>& out,
-                              int num_threads) {
+Status cross_entropy_probs_impl(const T* logits, const T* targets, index_t n, index_t c,
+                                const T* class_weight, double label_smoothing, LossOutput<T>& out,
+                                int num_threads) {
     const double eps = label_smoothing;
     const double uniform = eps / static_cast<double>(c);
     const GradCoef<T> coef(out, static_cast<double>(n));
     T* per_item = out.reduction == Reduction::None ? out.per_item : nullptr;
     T* grad = out.grad;
+    double bad_total = 0.0;
     const double sum =
         ordered_block_sum(n, rows_per_block(c), n * c, num_threads, [&](index_t b, index_t e) {
-            double acc = 0.0;
+            double acc = 0.0, bad = 0.0;
             for (index_t i = b; i < e; ++i) {
                 const T* x = logits + i * c;
                 const T* t = targets + i * c;
@@ -270,7 +278,8 @@ void cross_entropy_probs_impl(const T* logits, const T* targets, index_t n, inde
                 detail::RowStats s = detail::row_softmax_stats(x, c, g);
                 s.log_S = std::log1p((s.k - 1.0) + s.R);
                 double A, B;  // sum_c w_c t'_c  and  sum_c w_c t'_c (m - x_c)
-                probs_row_sums<HasWeight>(x, t, class_weight, c, eps, uniform, s.m, &A, &B);
+                bad += probs_row_sums<HasWeight>(x, t, class_weight, c, eps, uniform, s.m, &A,
+                                                 &B);
                 const double loss = A * s.log_S + B;
                 acc += loss;
                 if (per_item) per_item[i] = static_cast<T>(loss);
@@ -281,9 +290,14 @@ void cross_entropy_probs_impl(const T* logits, const T* targets, index_t n, inde
                                               static_cast<T>(ci * uniform));
                 }
             }
+            if (bad != 0.0) {
+#pragma omp atomic
+                bad_total += bad;  // a count: exact in any order
+            }
             return acc;
         });
     store_total(out, sum, static_cast<double>(n));
+    return bad_total == 0.0 ? Status::Ok : Status::TargetOutOfRange;
 }
 
 }  // namespace detail
@@ -292,14 +306,15 @@ void cross_entropy_probs_impl(const T* logits, const T* targets, index_t n, inde
  * Softmax cross-entropy with probability targets (PyTorch's soft-label form):
  *   l_i = sum_c w_c t'_ic nll_i(c),  t'_ic = (1 - eps) t_ic + eps / C.
  *
- * logits, targets: (n, c) row-major; class_weight: (c,) or null. Mean divides by n.
+ * logits, targets: (n, c) row-major; class_weight: (c,) or null. Mean divides by n. Returns
+ * TargetOutOfRange if a target is outside [0, 1] (rows need not sum to 1, as in PyTorch).
  */
 template <class T>
-void cross_entropy_probs(const T* logits, const T* targets, index_t n, index_t c,
-                         const T* class_weight, double label_smoothing, LossOutput<T>& out,
-                         int num_threads) {
-    with_flag(class_weight != nullptr, [&](auto has_weight) {
-        detail::cross_entropy_probs_impl<decltype(has_weight)::value>(
+Status cross_entropy_probs(const T* logits, const T* targets, index_t n, index_t c,
+                           const T* class_weight, double label_smoothing, LossOutput<T>& out,
+                           int num_threads) {
+    return with_flag(class_weight != nullptr, [&](auto has_weight) {
+        return detail::cross_entropy_probs_impl<decltype(has_weight)::value>(
             logits, targets, n, c, class_weight, label_smoothing, out, num_threads);
     });
 }

@@ -2,7 +2,8 @@
 //
 // A kernel supplies `tile(i0, col0, len, loss, dloss) -> flagged`: for elements i0 .. i0+len-1
 // (columns col0 .. col0+len-1 of one row) it writes each element's loss and derivative into
-// the two tile buffers and returns how many inputs it rejects (e.g. targets outside [0, 1]).
+// the two tile buffers and returns a positive number when it rejects an input (e.g. a target
+// outside [0, 1]; a count or a 0/1 flag), else 0.
 // The driver does the rest: blocks, threads, the ordered reduction, per-item stores and the
 // gradient scale.
 //
@@ -44,7 +45,8 @@ inline decltype(auto) with_flag(bool a, F&& fn) {
 /**
  * Runs an element-wise loss over n elements laid out as rows of `cols` (the tile sees the
  * column, for per-column parameters; pass cols = n when there are none). Writes out.per_item,
- * out.grad and out.total; Mean divides by `denominator`. Returns the number of flagged elements.
+ * out.grad and out.total; Mean divides by `denominator`. Returns the sum of what the tiles
+ * returned: positive when an input was rejected.
  */
 template <class T, class Tile>
 double elementwise_loss(index_t n, index_t cols, LossOutput<T>& out, double denominator,

@@ -12,7 +12,9 @@ using index_t = std::int64_t;
 enum class Reduction : int { None = 0, Mean = 1, Sum = 2 };
 
 /// Outcomes that valid-looking input can produce; the bindings turn them into exceptions.
-enum class Status : int { Ok = 0, TargetOutOfRange = 1, LabelOutOfRange = 2 };
+/// TargetOutOfRange and InputOutOfRange: probabilities outside [0, 1] (or log-probabilities
+/// above 0) in the argument each names; NaN is not out of range (it propagates).
+enum class Status : int { Ok = 0, TargetOutOfRange = 1, LabelOutOfRange = 2, InputOutOfRange = 3 };
 
 /**
  * Where a kernel writes its results, and how the gradient is scaled.

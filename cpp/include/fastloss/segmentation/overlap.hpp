@@ -75,17 +75,28 @@ FASTLOSS_NOINLINE void store_probabilities(const T* __restrict a, const T* __res
     for (index_t r = 0; r < len; ++r) out[r] = probability<Act>(a, inv, r);
 }
 
+/// What pass 1 rejects: labels outside the classes, given probabilities outside [0, 1].
+struct BlockFlags {
+    index_t bad_labels = 0, bad_probabilities = 0;
+
+    BlockFlags& operator+=(const BlockFlags& o) {
+        bad_labels += o.bad_labels;
+        bad_probabilities += o.bad_probabilities;
+        return *this;
+    }
+};
+
 /**
  * Pass 1 over positions [s0, s1) of sample i: adds the sums into `sums` (c x 3) and, if
- * Store, writes the probabilities into `grad`. Returns the number of invalid labels.
+ * Store, writes the probabilities into `grad`.
  */
 template <Activation Act, bool Labels, bool HasIgnore, bool Squared, bool Store, class T>
-index_t block_sums(const OverlapVolume<T>& v, index_t i, index_t s0, index_t s1,
-                   OverlapScratch<T>& w, double* sums, T* grad) {
-    index_t bad = 0;
+BlockFlags block_sums(const OverlapVolume<T>& v, index_t i, index_t s0, index_t s1,
+                      OverlapScratch<T>& w, double* sums, T* grad) {
+    BlockFlags bad;
     for (index_t at = s0; at < s1; at += v.L) {
         const index_t len = imin(v.L, s1 - at);
-        bad += load_labels<Labels, HasIgnore>(v, i, at, len, w);
+        bad.bad_labels += load_labels<Labels, HasIgnore>(v, i, at, len, w);
         if constexpr (Act == Activation::Softmax)
             softmax_numerators(v.x + v.at(i, 0, at), v.s, v.c, len, v.L, w.e, w.inv);
         for (index_t j = 0; j < v.c; ++j) {
@@ -95,7 +106,7 @@ index_t block_sums(const OverlapVolume<T>& v, index_t i, index_t s0, index_t s1,
                 if constexpr (Store) store_probabilities<Act>(a, w.inv, len, out);
                 continue;
             }
-            class_sums<Act, Labels, HasIgnore, Squared, Store>(
+            bad.bad_probabilities += class_sums<Act, Labels, HasIgnore, Squared, Store>(
                 a, w.inv, Labels ? nullptr : v.t + v.at(i, j, at), w.yf, w.vf,
                 static_cast<T>(j + v.shift), len, sums + 3 * j, out);
         }
@@ -156,24 +167,27 @@ void with_overlap_flags(const OverlapVolume<T>& v, F&& fn) {
 }
 
 /// Runs fn(scratch, sample, s0, s1, block) over every block, in parallel; returns the sum of
-/// what fn returns (a count, so any order gives the same result).
+/// the BlockFlags fn returns (counts, so any order gives the same result).
 template <class T, class F>
-index_t for_each_block(const OverlapVolume<T>& v, index_t per_block, int num_threads, F&& fn) {
+BlockFlags for_each_block(const OverlapVolume<T>& v, index_t per_block, int num_threads, F&& fn) {
     const index_t per_sample = (v.s + per_block - 1) / per_block;
     const index_t n_blocks = v.n * per_sample;
     const bool parallel = num_threads > 1 && n_blocks > 1 && v.n * v.c * v.s >= kParallelThreshold;
     (void)parallel;
-    index_t total = 0;
+    BlockFlags total;
     JoinTimer join(parallel);
-#pragma omp parallel num_threads(num_threads) if (parallel) reduction(+ : total)
+#pragma omp parallel num_threads(num_threads) if (parallel)
     {
         OverlapScratch<T> w(v.c, v.L);
+        BlockFlags mine;
 #pragma omp for schedule(static) nowait
         for (index_t blk = 0; blk < n_blocks; ++blk) {
             const index_t i = blk / per_sample, s0 = (blk % per_sample) * per_block;
-            total += fn(w, i, s0, imin(v.s, s0 + per_block), blk);
+            mine += fn(w, i, s0, imin(v.s, s0 + per_block), blk);
         }
         join.done_with_own_share();
+#pragma omp critical(fastloss_overlap_flags)
+        total += mine;
     }
     join.joined();
     return total;
@@ -189,7 +203,9 @@ index_t for_each_block(const OverlapVolume<T>& v, index_t per_block, int num_thr
  * unit-major, the class loss w_c f(I); for the generalized Dice one item per unit. Mean divides
  * by the number of counted items (EmptyClass::Ignore leaves some out). Labels: class j is the
  * label j (for c = 1, binary labels: the label 1). Returns Status::LabelOutOfRange if a
- * non-ignored label is outside [0, max(c, 2)); the outputs are then meaningless.
+ * non-ignored label is outside [0, max(c, 2)), else Status::InputOutOfRange if a given
+ * probability (Activation::None) of a class the loss reads is outside [0, 1]; the outputs are
+ * then meaningless.
  */
 template <class T>
 Status overlap_loss(const T* input, const index_t* labels, const T* targets, index_t n, index_t c,
@@ -204,7 +220,7 @@ Status overlap_loss(const T* input, const index_t* labels, const T* targets, ind
     // Pass 1: per-block sums, then added in block order into per-unit sums.
     const index_t cells = 3 * c;
     std::unique_ptr<double[]> partial(new double[static_cast<std::size_t>(n * per_sample * cells)]());
-    index_t bad = 0;
+    BlockFlags bad;
     with_overlap_flags(v, [&](auto act, auto lab, auto ign, auto sq) {
         constexpr Activation kAct = decltype(act)::value;
         constexpr bool kLabels = decltype(lab)::value, kIgnore = decltype(ign)::value,
@@ -220,7 +236,8 @@ Status overlap_loss(const T* input, const index_t* labels, const T* targets, ind
                                  });
         });
     });
-    if (bad) return Status::LabelOutOfRange;
+    if (bad.bad_labels) return Status::LabelOutOfRange;
+    if (bad.bad_probabilities) return Status::InputOutOfRange;
     const index_t units = prm.batch ? 1 : n;
     std::unique_ptr<double[]> sums(new double[static_cast<std::size_t>(units * cells)]());
     for (index_t blk = 0; blk < n * per_sample; ++blk) {
@@ -283,7 +300,7 @@ Status overlap_loss(const T* input, const index_t* labels, const T* targets, ind
                            const T* f = ab.get() + (prm.batch ? 0 : i) * 2 * c;
                            block_grad<kAct, kLabels, kIgnore, kSquared>(v, i, s0, s1, w, f, f + c,
                                                                         out.grad);
-                           return index_t{0};
+                           return BlockFlags{};
                        });
     });
     return Status::Ok;

@@ -94,20 +94,27 @@ FASTLOSS_ALWAYS_INLINE T probability(const T* __restrict a, const T* __restrict 
 /**
  * Pass 1 for one class of a tile: adds (TP, Sp, St) into sums and, if Store, writes p to
  * `out`. a: the class's softmax numerators (with inv), logits (sigmoid) or probabilities.
- * Labels: t = [yf == want], counted where vf = 1; dense: t read from `t`.
+ * Labels: t = [yf == want], counted where vf = 1; dense: t read from `t`. Returns 1 when a
+ * given probability (Activation::None) is outside [0, 1], else 0; NaN is not outside (it
+ * propagates). Checked through the extremes, which cost the loop less than counting compares.
  */
 template <Activation Act, bool Labels, bool HasIgnore, bool Squared, bool Store, class T>
-FASTLOSS_NOINLINE void class_sums(const T* __restrict a, const T* __restrict inv,
-                                  const T* __restrict t, const T* __restrict yf,
-                                  const T* __restrict vf, T want, index_t len,
-                                  double* __restrict sums, T* __restrict out) {
+FASTLOSS_NOINLINE index_t class_sums(const T* __restrict a, const T* __restrict inv,
+                                     const T* __restrict t, const T* __restrict yf,
+                                     const T* __restrict vf, T want, index_t len,
+                                     double* __restrict sums, T* __restrict out) {
     double tp_d = 0.0, sp_d = 0.0, st_d = 0.0;
+    T lo = T(0), hi = T(0);
     for (index_t q = 0; q < len; q += kSumChunk) {
         const index_t end = imin(len, q + kSumChunk);
         T tp = T(0), sp = T(0), st = T(0);
-#pragma omp simd reduction(+ : tp, sp, st)
+#pragma omp simd reduction(+ : tp, sp, st) reduction(min : lo) reduction(max : hi)
         for (index_t r = q; r < end; ++r) {
             const T p = probability<Act>(a, inv, r);
+            if constexpr (Act == Activation::None) {
+                lo = p < lo ? p : lo;
+                hi = p > hi ? p : hi;
+            }
             if constexpr (Store) out[r] = p;
             T tr;
             if constexpr (Labels)
@@ -126,6 +133,7 @@ FASTLOSS_NOINLINE void class_sums(const T* __restrict a, const T* __restrict inv
     sums[0] += tp_d;
     sums[1] += sp_d;
     sums[2] += st_d;
+    return (lo < T(0)) | (hi > T(1)) ? 1 : 0;
 }
 
 /// d loss / d p at one position: a t + b (Squared: + 2 b p), times the valid mask.
