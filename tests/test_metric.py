@@ -59,7 +59,7 @@ TRIPLET_SHAPES = [(5,), (1, 3), (7, 16), (513, 80)]  # the last runs on several 
 
 
 @pytest.mark.parametrize("shape", TRIPLET_SHAPES, ids=str)
-@pytest.mark.parametrize("p", [1.0, 2.0, 3.0])
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.0, np.inf])
 @pytest.mark.parametrize("swap", [False, True])
 def test_triplet_matches_reference(shape, p, swap, dtype, rng):
     a, pos, neg = (rng.normal(size=shape).astype(dtype) for _ in range(3))
@@ -75,7 +75,7 @@ def test_triplet_matches_reference(shape, p, swap, dtype, rng):
             assert_close(g, w, dtype)
 
 
-@pytest.mark.parametrize("p", [1.0, 2.0, 3.0])
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.0, np.inf])
 @pytest.mark.parametrize("swap", [False, True])
 def test_triplet_matches_torch(p, swap, rng):
     torch = pytest.importorskip("torch")
@@ -102,6 +102,31 @@ def test_triplet_by_hand():
     swapped = fastloss.triplet_margin_loss(a, pos, far, eps=0.0, margin=3.0, swap=True)
     np.testing.assert_allclose(plain, 5 - np.sqrt(34) + 3, rtol=1e-15)
     assert swapped == 5 - 1 + 3
+
+
+def test_triplet_chebyshev_by_hand():
+    a, pos, neg = [0.0, 0.0, 0.0], [3.0, -4.0, 1.0], [0.0, 1.0, 0.5]
+    # d(a, p) = max(3, 4, 1) = 4 (the sum of squares would give sqrt(26)), d(a, n) = 1
+    value, (ga, gp, gn) = fastloss.triplet_margin_loss_value_and_grad(a, pos, neg, eps=0.0,
+                                                                      p=np.inf)
+    assert value == 4.0 - 1.0 + 1.0
+    np.testing.assert_array_equal(ga, [0.0, 1.0 + 1.0, 0.0])  # a - p at k=1 is +4; a - n is -1
+    np.testing.assert_array_equal(gp, [0.0, -1.0, 0.0])
+    np.testing.assert_array_equal(gn, [0.0, -1.0, 0.0])
+
+
+def test_triplet_chebyshev_ties_share_the_gradient_as_in_torch():
+    torch = pytest.importorskip("torch")
+    a = np.array([[3.0, -3.0, 1.0], [2.0, 2.0, 2.0]])
+    pos, neg = np.zeros((2, 3)), np.full((2, 3), 10.0)
+    ta, tp, tn = (torch.tensor(v, requires_grad=True) for v in (a, pos, neg))
+    torch.nn.functional.triplet_margin_loss(ta, tp, tn, p=float("inf"), margin=20.0,
+                                            eps=0.0).backward()
+    _, grads = fastloss.triplet_margin_loss_value_and_grad(a, pos, neg, p=np.inf, margin=20.0,
+                                                           eps=0.0)
+    for g, t in zip(grads, (ta, tp, tn)):
+        np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-15)
+    assert grads[0][0, 0] == 0.5 / 2  # two coordinates tie, the mean halves it again
 
 
 @pytest.mark.parametrize("p", [1.5, 2.0])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -127,11 +129,18 @@ def margin_ranking_loss_value_and_grad(x1: ArrayLike, x2: ArrayLike, y: ArrayLik
 
 # ---- triplet margin --------------------------------------------------------------------------
 
+def _norm_degree(p: Any) -> float:
+    """The p of an Lp norm: a number >= 1, or inf (the Chebyshev norm, max |v_k|)."""
+    if isinstance(p, numbers.Real) and not isinstance(p, bool) and float(p) == math.inf:
+        return math.inf
+    return check_number(p, "p", minimum=1.0)
+
+
 def _triplet(anchor, positive, negative, margin, p, eps, swap, reduction, grad_output,
              num_threads, want_grad, grad_out=None):
     check_reduction(reduction)
     m = check_number(margin, "margin")
-    norm = check_number(p, "p", minimum=1.0)
+    norm = _norm_degree(p)
     e = check_number(eps, "eps", minimum=0.0)
     (a, ps, ng), dtype = as_float_arrays(anchor=anchor, positive=positive, negative=negative)
     check_same_shape(a, "anchor", ps, "positive")
@@ -166,8 +175,8 @@ def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayL
     anchor, positive, negative : array_like of float
         Embeddings of one shape, ``(D,)`` or ``(N, D)``.
     margin : float, default 1
-    p : float >= 1, default 2
-        The norm's degree.
+    p : float >= 1 or inf, default 2
+        The norm's degree; ``inf`` gives the Chebyshev distance max_k |u_k - v_k + eps|.
     eps : float >= 0, default 1e-6
     swap : bool, default False
     reduction : {"mean", "sum", "none"}, default "mean"
@@ -182,7 +191,8 @@ def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayL
     Notes
     -----
     Norms and gradients are computed in double. Where a difference has norm 0 its gradient
-    is taken as 0.
+    is taken as 0; for ``p=inf`` the gradient is shared equally among the coordinates that
+    tie for the maximum, as in PyTorch.
 
     References
     ----------

@@ -28,8 +28,13 @@ def margin_ranking_loss(x1, x2, y, *, margin=0.0, reduction="mean", num_threads=
 
 
 def _norm_and_grad(v, p):
-    """||v||_p per row and its gradient (0 where the norm is 0)."""
+    """||v||_p per row and its gradient (0 where the norm is 0; for p = inf, sign(v_k) shared
+    equally among the coordinates at the maximum)."""
     av = np.abs(v)
+    if np.isinf(p):
+        norm = av.max(-1)
+        at_max = (av == norm[..., None]) & (norm[..., None] > 0)
+        return norm, np.sign(v) * at_max / np.maximum(at_max.sum(-1, keepdims=True), 1)
     norm = (av**p).sum(-1) ** (1.0 / p)
     safe = np.where(norm > 0, norm, 1.0)[..., None]
     grad = np.sign(v) * (av / safe) ** (p - 1)

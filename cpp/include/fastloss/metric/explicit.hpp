@@ -1,11 +1,12 @@
 // Metric-learning losses on explicit pairs and triplets, PyTorch's conventions:
 //   margin ranking  l_i = max(0, -y_i (x1_i - x2_i) + margin)          (element-wise)
 //   triplet margin  l_i = max(0, d(a_i, p_i) - d(a_i, n_i) + margin)   (row-wise)
-// with d(u, v) = ||u - v + eps||_p (torch.nn.functional.pairwise_distance adds eps to the
-// difference) and, with swap, d(a, n) replaced by min(d(a, n), d(p, n)) (Balntas et al. 2016).
+// with d(u, v) = ||u - v + eps||_p, p in [1, inf] (torch.nn.functional.pairwise_distance adds
+// eps to the difference) and, with swap, d(a, n) replaced by min(d(a, n), d(p, n)) (Balntas et al. 2016).
 #pragma once
 
 #include <cmath>
+#include <limits>
 
 #include "fastloss/common/elementwise.hpp"
 
@@ -35,12 +36,39 @@ FASTLOSS_NOINLINE void margin_ranking_tile(const T* __restrict x1, const T* __re
     }
 }
 
+/// ||v||_inf of v = a - b + eps and, if u is given, its gradient: sign(v_k) shared equally
+/// among the coordinates where |v_k| is the maximum (PyTorch's choice at ties), 0 elsewhere.
+template <class T>
+double eps_chebyshev(const T* __restrict a, const T* __restrict b, index_t d, double eps,
+                     double* __restrict u) {
+    double norm = 0.0;
+    bool nan = false;
+    for (index_t k = 0; k < d; ++k) {
+        const double v = std::fabs(static_cast<double>(a[k]) - static_cast<double>(b[k]) + eps);
+        norm = v > norm ? v : norm;
+        nan |= v != v;
+    }
+    if (nan) norm = std::numeric_limits<double>::quiet_NaN();  // NaN in, NaN out
+    if (!u) return norm;
+    double ties = 0.0;
+    for (index_t k = 0; k < d; ++k) {
+        const double v = static_cast<double>(a[k]) - static_cast<double>(b[k]) + eps;
+        const bool at_max = norm > 0.0 && std::fabs(v) == norm;
+        u[k] = at_max ? (v > 0.0 ? 1.0 : -1.0) : 0.0;
+        ties += at_max ? 1.0 : 0.0;
+    }
+    if (ties > 1.0)
+        for (index_t k = 0; k < d; ++k) u[k] /= ties;
+    return norm;
+}
+
 /// ||v||_p of v = a - b + eps (in double), and, if u is given, its gradient w.r.t. v into u
 /// (0 where the norm is 0). One loop per kind of norm: no loop-invariant branch inside a
 /// loop (it would keep the loop scalar).
 template <class T>
 double eps_norm(const T* __restrict a, const T* __restrict b, index_t d, double p, double eps,
                 double* __restrict u) {
+    if (std::isinf(p)) return eps_chebyshev(a, b, d, eps, u);
     double acc = 0.0;
     if (p == 2.0) {
 #pragma omp simd reduction(+ : acc)
