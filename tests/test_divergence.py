@@ -111,6 +111,53 @@ def test_distillation_extreme_logits_finite(dtype):
     assert value == pytest.approx(2e4, rel=1e-6)
 
 
+@pytest.mark.parametrize("temperature", [1e4, 1e8, 1e12, 1e30])
+def test_distillation_keeps_its_precision_at_large_temperature(temperature, dtype, rng):
+    # As T grows, T^2 KL tends to half the variance of t - s over the classes, and the
+    # gradient T (q - p) to ((s - mean s) - (t - mean t)) / C, with corrections O(spread / T).
+    # The usual form lost every digit here (T = 1e8 gave 0).
+    s = rng.normal(size=(4, 7)).astype(dtype)
+    t = rng.normal(size=(4, 7)).astype(dtype)
+    value, grad = fastloss.distillation_kl_value_and_grad(s, t, temperature=temperature,
+                                                          reduction="none")
+    gap = t.astype(np.float64) - s.astype(np.float64)
+    limit = 0.5 * gap.var(axis=1)
+    limit_grad = -(gap - gap.mean(axis=1, keepdims=True)) / gap.shape[1]
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(value, limit, rtol=tol + 50 / temperature)
+    scale = np.abs(limit_grad).max()
+    np.testing.assert_allclose(grad, limit_grad, rtol=0, atol=(tol + 50 / temperature) * scale)
+
+
+def test_distillation_near_agreement_matches_high_precision(dtype, rng):
+    # student and teacher close: KL ~ 1e-12 of terms ~ 1e-6 that cancel in the usual form
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 40
+    s = rng.normal(size=(3, 5))
+    t = s + 1e-6 * rng.normal(size=(3, 5))
+    s, t = s.astype(dtype), t.astype(dtype)
+    value, grad = fastloss.distillation_kl_value_and_grad(s, t, temperature=2.0,
+                                                          reduction="none")
+    for i in range(3):
+        za = [mpmath.mpf(float(v)) / 2 for v in s[i]]
+        zb = [mpmath.mpf(float(v)) / 2 for v in t[i]]
+        lse_a = mpmath.log(sum(mpmath.exp(z) for z in za))
+        lse_b = mpmath.log(sum(mpmath.exp(z) for z in zb))
+        p = [mpmath.exp(z - lse_b) for z in zb]
+        q = [mpmath.exp(z - lse_a) for z in za]
+        want = 4 * sum(pj * ((b - lse_b) - (a - lse_a)) for pj, a, b in zip(p, za, zb))
+        want_grad = [2 * (qj - pj) for qj, pj in zip(q, p)]
+        assert value[i] == pytest.approx(float(want), rel=1e-5 if dtype == np.float32 else 1e-9)
+        np.testing.assert_allclose(grad[i], [float(g) for g in want_grad],
+                                   rtol=1e-4 if dtype == np.float32 else 1e-8)
+
+
+@pytest.mark.parametrize("temperature", [0.0, 1e-9, 1e31, 1e300, np.inf])
+def test_distillation_temperature_outside_its_range_is_refused(temperature):
+    with pytest.raises(ValueError, match=r"^temperature: expected a number in \[1e-08, 1e\+30\]"):
+        fastloss.distillation_kl(np.ones((2, 3)), np.zeros((2, 3)), temperature=temperature)
+
+
 class TestErrors:
     def test_kl_shapes(self):
         with pytest.raises(ValueError, match="target: expected the shape of input"):

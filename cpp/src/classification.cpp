@@ -1,4 +1,5 @@
 #include "fastloss/classification/binary.hpp"
+#include "fastloss/classification/distillation.hpp"
 #include "fastloss/classification/kl.hpp"
 #include "fastloss/classification/softmax_small.hpp"
 

@@ -1,6 +1,6 @@
 // Softmax losses over rows of C contiguous logits, SIMD along each row: the row kernel for
 // losses with integer labels (cross-entropy and focal, via softmax_policies.hpp), cross-entropy
-// with probability targets, and the distillation KL between two sets of logits. Each row is
+// with probability targets (the distillation KL is in distillation.hpp). Each row is
 // read from memory once: it stays in L1 while the max, the sum of exponentials and the
 // gradient are computed. Few classes go through softmax_small.hpp instead.
 #pragma once
@@ -278,8 +278,7 @@ Status cross_entropy_probs_impl(const T* logits, const T* targets, index_t n, in
                 detail::RowStats s = detail::row_softmax_stats(x, c, g);
                 s.log_S = std::log1p((s.k - 1.0) + s.R);
                 double A, B;  // sum_c w_c t'_c  and  sum_c w_c t'_c (m - x_c)
-                bad += probs_row_sums<HasWeight>(x, t, class_weight, c, eps, uniform, s.m, &A,
-                                                 &B);
+                bad += probs_row_sums<HasWeight>(x, t, class_weight, c, eps, uniform, s.m, &A, &B);
                 const double loss = A * s.log_S + B;
                 acc += loss;
                 if (per_item) per_item[i] = static_cast<T>(loss);
@@ -317,82 +316,6 @@ Status cross_entropy_probs(const T* logits, const T* targets, index_t n, index_t
         return detail::cross_entropy_probs_impl<decltype(has_weight)::value>(
             logits, targets, n, c, class_weight, label_smoothing, out, num_threads);
     });
-}
-
-namespace detail {
-
-/// Sums of one row of the distillation loss: Sa = sum e^za, Sb = sum e^zb, D = sum e^zb (zb - za),
-/// with za = (s - ms) / T, zb = (t - mt) / T.
-struct DistillSums {
-    double Sa, Sb, D;
-};
-
-template <class T>
-FASTLOSS_NOINLINE DistillSums distill_row_sums(const T* __restrict s, const T* __restrict t,
-                                               index_t c, T ms, T mt, T inv_t) {
-    double Sa = 0.0, Sb = 0.0, D = 0.0;
-#pragma omp simd reduction(+ : Sa, Sb, D)
-    for (index_t j = 0; j < c; ++j) {
-        const T za = (s[j] - ms) * inv_t;
-        const T zb = (t[j] - mt) * inv_t;
-        const T eb = vm::exp_nonpositive(zb);
-        Sa += static_cast<double>(vm::exp_nonpositive(za));
-        Sb += static_cast<double>(eb);
-        D += static_cast<double>(eb) * (static_cast<double>(zb) - static_cast<double>(za));
-    }
-    return DistillSums{Sa, Sb, D};
-}
-
-/// g_j = ca e^za_j - cb e^zb_j.
-template <class T>
-FASTLOSS_NOINLINE void distill_row_grad(const T* __restrict s, const T* __restrict t, index_t c,
-                                        T ms, T mt, T inv_t, T ca, T cb, T* __restrict g) {
-#pragma omp simd
-    for (index_t j = 0; j < c; ++j)
-        g[j] = ca * vm::exp_nonpositive((s[j] - ms) * inv_t) -
-               cb * vm::exp_nonpositive((t[j] - mt) * inv_t);
-}
-
-}  // namespace detail
-
-/**
- * Knowledge-distillation KL (Hinton et al. 2015), per row:
- *   l_i = T^2 KL(softmax(t_i / T) || softmax(s_i / T)),   d l_i / d s_ij = T (q_ij - p_ij).
- *
- * student, teacher: (n, c) logits; temperature T > 0. Mean divides by n (the batch mean).
- * The row loops are named functions (not lambda bodies) so that they vectorise: see
- * common/isa.hpp, FASTLOSS_NOINLINE.
- */
-template <class T>
-void distillation_kl(const T* student, const T* teacher, index_t n, index_t c, double temperature,
-                     LossOutput<T>& out, int num_threads) {
-    const T inv_t = static_cast<T>(1.0 / temperature);
-    const double t2 = temperature * temperature;
-    const GradCoef<T> coef(out, static_cast<double>(n));
-    T* per_item = out.reduction == Reduction::None ? out.per_item : nullptr;
-    T* grad = out.grad;
-    const double sum =
-        ordered_block_sum(n, rows_per_block(c), 2 * n * c, num_threads, [&](index_t b, index_t e) {
-            double acc = 0.0;
-            for (index_t i = b; i < e; ++i) {
-                const T* s = student + i * c;
-                const T* t = teacher + i * c;
-                const T ms = detail::row_max(s, c);
-                const T mt = detail::row_max(t, c);
-                const detail::DistillSums r = detail::distill_row_sums(s, t, c, ms, mt, inv_t);
-                // sum_c p_c (log p_c - log q_c) = D / Sb - log Sb + log Sa
-                const double loss = t2 * (r.D / r.Sb - std::log(r.Sb) + std::log(r.Sa));
-                acc += loss;
-                if (per_item) per_item[i] = static_cast<T>(loss);
-                if (grad) {
-                    const double ci = coef.at(i) * temperature;
-                    detail::distill_row_grad(s, t, c, ms, mt, inv_t, static_cast<T>(ci / r.Sa),
-                                             static_cast<T>(ci / r.Sb), grad + i * c);
-                }
-            }
-            return acc;
-        });
-    store_total(out, sum, static_cast<double>(n));
 }
 
 /// Sum of the class weights (C when unweighted).
