@@ -63,3 +63,23 @@ class TestErrors:
     def test_not_an_array(self):
         with pytest.raises(TypeError, match="grad_out: expected a NumPy array"):
             fastloss.mse_value_and_grad(np.ones(3), np.zeros(3), grad_out=[0.0, 0.0, 0.0])
+
+    @pytest.mark.parametrize("name, inputs", [
+        ("triplet_margin_loss", 3), ("margin_ranking_loss", 2), ("contrastive_loss", 2),
+        ("chamfer_distance", 2)])
+    def test_buffers_overlapping_each_other(self, name, inputs):
+        # (buf, buf, buf) was accepted: the gradients overwrote each other
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=(4, 3))
+        args = {"triplet_margin_loss": (x, x + 1, x - 1),
+                "margin_ranking_loss": (x[:, 0], x[:, 1], np.ones(4)),
+                "contrastive_loss": (x, x + 1, np.array([0, 1, 0, 1])),
+                "chamfer_distance": (x, x + 1)}[name]
+        fn = getattr(fastloss, name + "_value_and_grad")
+        shape = args[0].shape
+        shared = np.empty(shape)
+        with pytest.raises(ValueError, match="grad_out: buffers 0 and 1 share memory"):
+            fn(*args, grad_out=(shared,) * inputs)
+        halves = np.empty((2,) + shape)
+        views = (halves[0], halves[1]) + tuple(np.empty(shape) for _ in range(inputs - 2))
+        assert fn(*args, grad_out=views)[1][1] is views[1]  # distinct views of one array are fine

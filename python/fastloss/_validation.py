@@ -198,7 +198,13 @@ def check_grad_outs(grad_out: Any, dtype: np.dtype, shapes: tuple[tuple[int, ...
         msg = (f"grad_out: expected a tuple of {len(shapes)} arrays, one per differentiable "
                "input")
         raise TypeError(msg)
-    return tuple(check_grad_out(g, dtype, shape, inputs) for g, shape in zip(grad_out, shapes))
+    bufs = tuple(check_grad_out(g, dtype, shape, inputs) for g, shape in zip(grad_out, shapes))
+    for i, a in enumerate(bufs):  # the gradients are written together: no two may overlap
+        for j in range(i + 1, len(bufs)):
+            if np.may_share_memory(a, bufs[j]):
+                msg = f"grad_out: buffers {i} and {j} share memory; give each gradient its own"
+                raise ValueError(msg)
+    return bufs
 
 
 def resolve_threads(num_threads: int | None) -> int:
