@@ -68,6 +68,14 @@ class _Batch:
         classes, ids = np.unique(y, return_inverse=True)
         self.n_classes = len(classes)
         self.ids = np.ascontiguousarray(ids.reshape(-1), dtype=np.int32)
+        # float32 embeddings whose squared norms would pass FLT_MAX (|x| ~ 1e18 and up) are
+        # computed in float64, where the Gram matrix holds them, and the results cast back:
+        # in float32 the distances would be inf - inf = NaN.
+        self.upcast = x.dtype == np.float32 and max(float(x.max()), -float(x.min())) > (
+            2.0**60 / np.sqrt(x.shape[1]))
+        given = x
+        if self.upcast:
+            x = x.astype(np.float64)
         self.x = x
         self.threads = resolve_threads(num_threads)
         self.inv_norm = None
@@ -75,7 +83,9 @@ class _Batch:
         if distance == "cosine":
             self.points, self.inv_norm = _core.normalize_rows(x, self.threads)
         self.scale = _scale(grad_output)
-        self.buf = check_grad_out(grad_out, self.dtype, x.shape, (x,)) if want_grad else None
+        self.user_buf = check_grad_out(grad_out, self.dtype, x.shape, (given,)
+                                       ) if want_grad else None
+        self.buf = None if self.upcast else self.user_buf
         # A contiguous transpose makes this a GEMM: OpenBLAS's SYRK (which NumPy picks for
         # p @ p.T) is 2-3x slower on 2 cores here.
         self.gram = np.matmul(self.points, np.ascontiguousarray(self.points.T))
@@ -84,7 +94,16 @@ class _Batch:
         """d loss / d x from the pair coefficients M the kernel left in the Gram matrix."""
         g = np.matmul(self.gram, self.points, out=self.buf)
         _core.finish_pair_gradient(self.points, alpha, self.inv_norm, True, g, self.threads)
-        return g
+        return self.deliver(g)
+
+    def deliver(self, grad):
+        """The gradient in the embeddings' dtype, in the caller's buffer if one was given."""
+        if grad is None or not self.upcast:
+            return grad
+        if self.user_buf is None:
+            return grad.astype(self.dtype)
+        self.user_buf[...] = grad
+        return self.user_buf
 
 
 def _scale(grad_output) -> float:
@@ -112,7 +131,9 @@ def _batch_triplet(embeddings, labels, mining, margin, distance, average, grad_o
     if want_grad and hard and batch.inv_norm is not None:  # through the normalisation
         _core.finish_pair_gradient(batch.points, None, batch.inv_norm, False, grad,
                                    batch.threads)
-    elif want_grad and not hard:
+    if want_grad and hard:
+        grad = batch.deliver(grad)
+    elif want_grad:
         grad = batch.gradient_from_pairs(alpha)
     return finish(value, batch.dtype), grad
 

@@ -111,30 +111,65 @@ void pointwise_regression(const T* pred, const T* target, const T* weight, index
     }
 }
 
+namespace detail {
+
+/// sum_j w_j e_j^2, e = pred - target, in double: no square is rounded to T (a float32 residual
+/// of 1e20 has a square past FLT_MAX, but its RSE is a float).
+template <bool HasWeight, class T>
+FASTLOSS_NOINLINE double weighted_square_sum(const T* __restrict p, const T* __restrict t,
+                                             const T* __restrict w, index_t len) {
+    double acc = 0.0;
+#pragma omp simd reduction(+ : acc)
+    for (index_t j = 0; j < len; ++j) {
+        const double e = static_cast<double>(p[j]) - static_cast<double>(t[j]);
+        acc += HasWeight ? static_cast<double>(w[j]) * e * e : e * e;
+    }
+    return acc;
+}
+
+/// g_j = scale w_j e_j, in double until the store.
+template <bool HasWeight, class T>
+FASTLOSS_NOINLINE void scaled_residuals(const T* __restrict p, const T* __restrict t,
+                                        const T* __restrict w, index_t len, double scale,
+                                        T* __restrict g) {
+#pragma omp simd
+    for (index_t j = 0; j < len; ++j) {
+        const double e = static_cast<double>(p[j]) - static_cast<double>(t[j]);
+        g[j] = static_cast<T>(HasWeight ? scale * static_cast<double>(w[j]) * e : scale * e);
+    }
+}
+
+}  // namespace detail
+
 /**
  * Residual standard error  sqrt(sum_i w_i (pred_i - target_i)^2 / (n - 2)), n > 2.
  *
- * Returns the value; writes d/d pred (scaled by grad_scale) into grad (n,) when non-null.
- * At RSE = 0 the gradient is taken as 0 (the subgradient of sqrt at 0 closest to zero).
+ * Returns the value; writes d/d pred = grad_scale w e / ((n - 2) RSE) into grad (n,) when
+ * non-null. At RSE = 0 the gradient is taken as 0 (the subgradient of sqrt at 0 closest to 0).
+ * Computed in double throughout, so float32 residuals anywhere in range give a finite value
+ * and gradient.
  */
 template <class T>
 double residual_standard_error(const T* pred, const T* target, const T* weight, index_t n, T* grad,
                                double grad_scale, int num_threads) {
-    const PointwiseParams squared{PointwiseKind::Squared, 0.0};
-    LossOutput<T> sse;
-    sse.reduction = Reduction::Sum;
-    pointwise_regression(pred, target, weight, n, squared, sse, num_threads);
-    const double dof = static_cast<double>(n - 2);
-    const double rse = std::sqrt(sse.total / dof);
-    if (grad) {
-        // d sqrt(S / dof) = dS / (2 dof rse); the second pass rewrites dS = 2 w e.
-        LossOutput<T> pass;
-        pass.reduction = Reduction::Sum;
-        pass.grad = grad;
-        pass.grad_scale = rse == 0.0 ? 0.0 : grad_scale / (2.0 * dof * rse);  // NaN propagates
-        pointwise_regression(pred, target, weight, n, squared, pass, num_threads);
-    }
-    return rse;
+    return with_flag(weight != nullptr, [&](auto has_weight) {
+        constexpr bool kWeight = decltype(has_weight)::value;
+        const double sse =
+            ordered_block_sum(n, kElementBlock, n, num_threads, [&](index_t b, index_t e) {
+                return detail::weighted_square_sum<kWeight>(pred + b, target + b,
+                                                            kWeight ? weight + b : nullptr, e - b);
+            });
+        const double dof = static_cast<double>(n - 2);
+        const double rse = std::sqrt(sse / dof);
+        if (!grad) return rse;
+        const double scale = rse == 0.0 ? 0.0 : grad_scale / (dof * rse);  // NaN propagates
+        ordered_block_sum(n, kElementBlock, n, num_threads, [&](index_t b, index_t e) {
+            detail::scaled_residuals<kWeight>(pred + b, target + b, kWeight ? weight + b : nullptr,
+                                              e - b, scale, grad + b);
+            return 0.0;
+        });
+        return rse;
+    });
 }
 
 FASTLOSS_END_ISA_NAMESPACE

@@ -129,7 +129,8 @@ FASTLOSS_NOINLINE double focal_tile(const T* __restrict x, const T* __restrict t
                                      : lt.q;
         const T dce = u * lt.p - t * lt.q;
         loss[j] = at * f * ce;
-        dloss[j] = at * f * (dce + ce * gamma * ratio * (T(1) - T(2) * t));
+        // ratio first: it is 0 where ce overflows towards FLT_MAX logits (0, not inf * 0)
+        dloss[j] = at * f * (dce + ce * (ratio * gamma * (T(1) - T(2) * t)));
         bad += (t < T(0)) | (t > T(1)) ? 1.0 : 0.0;
     }
     return bad;

@@ -25,18 +25,20 @@ FASTLOSS_NOINLINE void pg_row_sums(const T* __restrict x, index_t c, T m, T* __r
         const T e = vm::exp_nonpositive(z);
         if constexpr (StoreE) e_out[j] = e;
         S += static_cast<double>(e);
-        D += static_cast<double>(e) * static_cast<double>(z);
+        // e = 0 where z = -inf (a masked action's -inf logit, or x - m past the float range):
+        // its term is 0, not 0 * inf
+        D += e == T(0) ? 0.0 : static_cast<double>(e) * static_cast<double>(z);
     }
     *S_out = S;
     *D_out = D;
 }
 
-/// g_c = e_c (k1 + k2 (x_c - m)), in place over e_c.
+/// g_c = e_c (k1 + k2 (x_c - m)), in place over e_c (0 where e_c = 0, whatever x_c - m).
 template <class T>
 FASTLOSS_NOINLINE void pg_row_grad(T* __restrict g, const T* __restrict x, index_t c, T m, T k1,
                                    T k2) {
 #pragma omp simd
-    for (index_t j = 0; j < c; ++j) g[j] = g[j] * (k1 + k2 * (x[j] - m));
+    for (index_t j = 0; j < c; ++j) g[j] = g[j] == T(0) ? T(0) : g[j] * (k1 + k2 * (x[j] - m));
 }
 
 /// The largest value of a short row: four independent running maxima (no call, no horizontal
