@@ -19,7 +19,8 @@ def _same_as_float64(name, args32, *, rtol=1e-5):
     fn = getattr(fastloss, name + "_value_and_grad")
     value, grad = fn(*args32)
     value64, grad64 = fn(*(a.astype(np.float64) if a.dtype == np.float32 else a for a in args32))
-    assert value.dtype == np.float32 and grad.dtype == np.float32
+    assert value.dtype == np.float32
+    assert grad.dtype == np.float32
     assert np.isfinite(grad).all()
     np.testing.assert_allclose(value, np.float32(value64), rtol=rtol)
     np.testing.assert_allclose(grad, grad64, rtol=rtol, atol=rtol * np.abs(grad64).max())
@@ -37,7 +38,8 @@ def test_policy_gradient_at_the_largest_logits():
     fn = fastloss.policy_gradient_loss_value_and_grad
     for coef in (0.0, 0.01):
         value, grad = fn(logits, actions, np.ones(3, np.float32), entropy_coef=coef)
-        assert np.isfinite(value) and np.isfinite(grad).all()
+        assert np.isfinite(value)
+        assert np.isfinite(grad).all()
         # rows 0 and 1 are certain of the action taken: no loss, no gradient
         np.testing.assert_array_equal(grad[:2], 0.0)
         _, want = fn(logits[2:], actions[2:], np.ones(1, np.float32), entropy_coef=coef)
@@ -81,8 +83,10 @@ def test_batch_metric_losses_of_huge_embeddings(name, scale, rng):
         value, grad = fn(x, labels)
         value64, grad64 = fn(x.astype(np.float64), labels)
         np.testing.assert_allclose(value, np.float32(value64), rtol=1e-5)
-        assert fn(x, labels, grad_out=(buffer := np.empty_like(x)))[1] is buffer
+        buffer = np.empty_like(x)
+        assert fn(x, labels, grad_out=buffer)[1] is buffer
     assert not np.isnan(value)
-    assert grad.dtype == np.float32 and np.isfinite(grad).all()
+    assert grad.dtype == np.float32
+    assert np.isfinite(grad).all()
     np.testing.assert_allclose(grad, grad64, rtol=1e-4, atol=1e-5 * np.abs(grad64).max())
     np.testing.assert_array_equal(buffer, grad)

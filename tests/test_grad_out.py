@@ -64,7 +64,7 @@ class TestErrors:
         with pytest.raises(TypeError, match="grad_out: expected a NumPy array"):
             fastloss.mse_value_and_grad(np.ones(3), np.zeros(3), grad_out=[0.0, 0.0, 0.0])
 
-    @pytest.mark.parametrize("name, inputs", [
+    @pytest.mark.parametrize(("name", "inputs"), [
         ("triplet_margin_loss", 3), ("margin_ranking_loss", 2), ("contrastive_loss", 2),
         ("chamfer_distance", 2)])
     def test_buffers_overlapping_each_other(self, name, inputs):
@@ -80,6 +80,6 @@ class TestErrors:
         shared = np.empty(shape)
         with pytest.raises(ValueError, match="grad_out: buffers 0 and 1 share memory"):
             fn(*args, grad_out=(shared,) * inputs)
-        halves = np.empty((2,) + shape)
-        views = (halves[0], halves[1]) + tuple(np.empty(shape) for _ in range(inputs - 2))
+        halves = np.empty((2, *shape))
+        views = (halves[0], halves[1], *(np.empty(shape) for _ in range(inputs - 2)))
         assert fn(*args, grad_out=views)[1][1] is views[1]  # distinct views of one array are fine

@@ -51,7 +51,7 @@ def test_kl_negative_target_names_target(fn):
 
 @pytest.mark.parametrize("fn", _both("kl_divergence"))
 def test_kl_input_is_named_before_target(fn):
-    with pytest.raises(ValueError, match="^input:"):
+    with pytest.raises(ValueError, match=r"^input:"):
         fn(_Q + 1.0, _P + 1.0)
 
 
@@ -81,7 +81,8 @@ def test_kl_nan_propagates_rather_than_raising(dtype):
     q = _Q.astype(dtype)
     q[1, 1] = np.nan
     value, grad = fastloss.kl_divergence_value_and_grad(q, _P.astype(dtype), reduction="none")
-    assert np.isnan(value[1, 1]) and np.isnan(grad[1, 1])
+    assert np.isnan(value[1, 1])
+    assert np.isnan(grad[1, 1])
     assert np.isfinite(np.delete(value.ravel(), 7)).all()
 
 
@@ -89,7 +90,7 @@ def test_kl_check_runs_in_every_thread_block():
     # a bad value far from the start, in a call big enough to be split across threads
     q = np.full(300_000, 0.5)
     q[-1] = 1.5
-    with pytest.raises(ValueError, match="^input:"):
+    with pytest.raises(ValueError, match=r"^input:"):
         fastloss.kl_divergence(q, np.full(300_000, 0.5), num_threads=2)
 
 
@@ -122,7 +123,8 @@ def test_cross_entropy_nan_target_propagates():
     targets = _P.copy()
     targets[0, 0] = np.nan
     value = fastloss.cross_entropy(_LOGITS, targets, reduction="none")
-    assert np.isnan(value[0]) and np.isfinite(value[1:]).all()
+    assert np.isnan(value[0])
+    assert np.isfinite(value[1:]).all()
 
 
 # ---- overlap losses on probabilities (activation=None) ------------------------------------------
@@ -145,14 +147,14 @@ def test_overlap_losses_refuse_probabilities_outside_unit_interval(name, dtype, 
 @pytest.mark.parametrize("name", OVERLAP_LOSSES)
 def test_overlap_losses_refuse_bad_probabilities_with_dense_targets(name):
     onehot = np.eye(3)[_VOLUME_LABELS].transpose(0, 3, 1, 2)
-    with pytest.raises(ValueError, match="^logits_or_probs:"):
+    with pytest.raises(ValueError, match=r"^logits_or_probs:"):
         getattr(fastloss, name)(_VOLUME * 3.0, onehot, activation=None)
 
 
 def test_overlap_label_errors_come_before_probability_errors():
     labels = _VOLUME_LABELS.copy()
     labels[0, 0, 0] = 7
-    with pytest.raises(ValueError, match="^targets:"):
+    with pytest.raises(ValueError, match=r"^targets:"):
         fastloss.dice_loss(_VOLUME * 3.0, labels, activation=None)
 
 
@@ -167,7 +169,8 @@ def test_overlap_nan_probability_propagates():
     volume = _VOLUME.copy()
     volume[0, 1, 0, 0] = np.nan
     value = fastloss.dice_loss(volume, _VOLUME_LABELS, activation=None, reduction="none")
-    assert np.isnan(value[0, 1]) and np.isfinite(value[1]).all()
+    assert np.isnan(value[0, 1])
+    assert np.isfinite(value[1]).all()
 
 
 # ---- transport masses ---------------------------------------------------------------------------

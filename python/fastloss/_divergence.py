@@ -148,7 +148,7 @@ def distillation_kl(student_logits: ArrayLike, teacher_logits: ArrayLike, *,
     The gradient is w.r.t. the student's logits only: T (softmax(s/T) - softmax(t/T)) per item.
     Where the two distributions nearly agree (a large T, or logits that differ little), the
     usual form subtracts nearly equal numbers; those items are computed as
-    :math:`\sum_c q_c \varphi(\log p_c - \log q_c)`, :math:`\varphi(x) = 1 + (x - 1) e^x`,
+    :math:`\\sum_c q_c \\varphi(\\log p_c - \\log q_c)`, :math:`\\varphi(x) = 1 + (x - 1) e^x`,
     which keeps full precision (as T grows the loss tends to half the variance of t - s over
     the classes, and stays accurate up to T = 1e30).
 
