@@ -19,3 +19,9 @@ def dtype(request) -> type:
 @pytest.fixture(params=["none", "mean", "sum"])
 def reduction(request) -> str:
     return request.param
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fuzz-examples", type=int, default=15,
+                     help="hypothesis examples per function and property in tests/test_fuzz.py "
+                          "(default 15; e.g. 2000 for a long run)")

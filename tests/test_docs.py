@@ -6,6 +6,7 @@ import doctest
 
 import pytest
 
+import fastloss
 from fastloss import (
     _cross_entropy,
     _divergence,
@@ -30,3 +31,17 @@ def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_every_loss_states_its_nan_policy():
+    # one sentence per family, in the Notes of each loss (help() shows it)
+    import fastloss._docs as docs
+
+    losses = [n for n in fastloss.__all__ if n + "_value_and_grad" in fastloss.__all__]
+    assert len(losses) >= 30
+    for name in losses:
+        doc = getattr(fastloss, name).__doc__
+        notes = doc[doc.index("Notes\n    -----"):]
+        assert "NaN and inf:" in notes, name
+        assert sum(" ".join(s.split()) in " ".join(notes.split())
+                   for s in docs.NAN_POLICY.values()) == 1, name

@@ -14,7 +14,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
     __version__ = "0+unknown"
 
-from . import _config, reference
+from . import _config, _docs, reference
 from ._config import get_num_threads, has_openmp, set_num_threads, show_config
 from ._cross_entropy import (
     binary_cross_entropy,
@@ -190,4 +190,5 @@ __all__ = [
     "wasserstein_1d_value_and_grad",
 ]
 
+_docs.add_nan_policies(globals())
 _config.check_dispatch_environment()

@@ -184,7 +184,8 @@ _CE_PARAMS = """
         Raw scores, shape ``(C,)``, ``(N, C)`` or ``(N, C, d1, ..., dk)`` (class axis 1).
     labels_or_probs : array_like
         Integer class indices, shape ``()``, ``(N,)`` or ``(N, d1, ..., dk)``, each in [0, C)
-        or equal to ``ignore_index``; or float class probabilities of the shape of ``logits``.
+        or equal to ``ignore_index``; or float class probabilities of the shape of ``logits``,
+        each in [0, 1] (rows need not sum to 1, as in PyTorch).
     weight : array_like of float, optional
         Non-negative class weights, shape ``(C,)``.
     ignore_index : int, default -100

@@ -68,8 +68,9 @@ def kl_divergence(input: ArrayLike, target: ArrayLike, *, log_input: bool = Fals
     Notes
     -----
     Elements with p = 0 contribute 0 whatever q is (PyTorch gives NaN when q = 0 there too).
-    The values are not checked to be distributions: negative probabilities give NaN, as log
-    does. The gradient is w.r.t. ``input``: -p / q, or -p when ``log_input``.
+    Probabilities must lie in [0, 1] and log-probabilities be at most 0 (a ValueError says
+    which argument is not, and suggests ``log_input=True`` or ``log_target=True``); they need
+    not sum to 1. The gradient is w.r.t. ``input``: -p / q, or -p when ``log_input``.
 
     References
     ----------

@@ -61,7 +61,7 @@ def _overlap(kind: str, logits_or_probs: Any, targets: Any, *, activation: str |
 _COMMON = """
     logits_or_probs : array_like of float
         Shape ``(N, C, *spatial)``, any number of spatial axes (``(N, C)`` counts every sample
-        as one position). Logits, or probabilities when ``activation=None``.
+        as one position). Logits, or probabilities in [0, 1] when ``activation=None``.
     targets : array_like
         Integer labels of shape ``(N, *spatial)`` (or MONAI's ``(N, 1, *spatial)``), each in
         [0, C) or ``ignore_index``; with one channel (binary segmentation) labels are 0/1 and

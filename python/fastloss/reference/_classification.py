@@ -95,7 +95,8 @@ def cross_entropy_value_and_grad(logits, labels_or_probs, *, weight=None, ignore
         idx = np.arange(rows.shape[0])
         nll = -logp[idx, yv]
         smooth = -(logp * w).sum(axis=1)
-        per = (1 - eps) * wy * nll + eps / c * smooth * valid
+        # ignored rows contribute nothing, whatever their logits (NaN included)
+        per = np.where(valid, (1 - eps) * wy * nll + eps / c * smooth, 0.0)
         onehot = np.zeros_like(rows)
         onehot[idx, yv] = 1.0
         drows = ((1 - eps) * wy)[:, None] * (p - onehot) + \
@@ -139,7 +140,7 @@ def softmax_focal_loss_value_and_grad(logits, labels, *, alpha=None, gamma=2.0,
         dmod_term = np.where(one_minus > 0, gamma * one_minus ** (gamma - 1) * py * logpy, -0.0)
         if gamma == 0:
             dmod_term = np.zeros_like(py)
-    per = -ay * mod * logpy
+    per = np.where(valid, -ay * mod * logpy, 0.0)  # ignored rows: nothing, NaN logits included
     big_g = ay * (mod - dmod_term)
     onehot = np.zeros_like(rows)
     onehot[idx, yv] = 1.0

@@ -87,8 +87,8 @@ def _copy_out(grads, grad_out):
 
 
 def _hinge(v, hinge):
-    """h(v) and h'(v): 1/2 max(0, v)^2 or max(0, v)."""
-    act = v > 0
+    """h(v) and h'(v): 1/2 max(0, v)^2 or max(0, v); NaN in, NaN out."""
+    act = ~(v <= 0)  # NaN counts as active, so that it reaches the loss
     if hinge == "squared":
         return np.where(act, 0.5 * v * v, 0.0), np.where(act, v, 0.0)
     return np.where(act, v, 0.0), np.where(act, 1.0, 0.0)

@@ -98,7 +98,7 @@ def batch_triplet_loss_value_and_grad(embeddings, labels, *, mining="all", margi
             ps, ns = np.flatnonzero(pos[a]), np.flatnonzero(neg[a])
             v = dist[a, ps][:, None] - dist[a, ns][None, :] + margin
             act = v > 0
-            total += v[act].sum()
+            total += v[act].sum() + (np.nan if np.isnan(v).any() else 0.0)  # NaN in, NaN out
             nonzero += int(act.sum())
             valid += v.size
             w[a, ps] += act.sum(1)
@@ -119,6 +119,7 @@ def batch_triplet_loss_value_and_grad(embeddings, labels, *, mining="all", margi
                 n = band[np.argmin(dist[a, band])] if len(band) else hardest
                 v = d_ap - dist[a, n] + margin
                 count += 1
+                total += np.nan if np.isnan(v) else 0.0  # NaN in, NaN out
                 if v > 0:
                     total += v
                     w[a, p] += 1.0
@@ -147,7 +148,7 @@ def batch_contrastive_loss_value_and_grad(embeddings, labels, *, margin=1.0, pos
     upper = np.triu(np.ones((b, b), dtype=bool), 1)
     v = np.where(pos, dist - pos_margin, margin - dist)
     act = v > 0
-    loss = np.where(act, 0.5 * v * v if hinge == "squared" else v, 0.0)
+    loss = np.where(~(v <= 0), 0.5 * v * v if hinge == "squared" else v, 0.0)  # NaN in, NaN out
     dl = np.where(act, v if hinge == "squared" else 1.0, 0.0) * np.where(pos, 1.0, -1.0)
     sp, sn_ = upper & pos, upper & neg
     if average == "all":
@@ -183,7 +184,7 @@ def _angular_hinge(x, pos, neg, t2, average):
         c = 0.5 * (x[a] + x[p])
         v = ((x[a] - x[p]) ** 2).sum() - 4 * t2 * ((x[ns] - c) ** 2).sum(1)
         act = v > 0
-        total += v[act].sum()
+        total += v[act].sum() + (np.nan if np.isnan(v).any() else 0.0)  # NaN in, NaN out
         nonzero += int(act.sum())
         valid += len(ns)
         nc = x[ns[act]] - c

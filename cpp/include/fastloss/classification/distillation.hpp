@@ -92,18 +92,16 @@ FASTLOSS_ALWAYS_INLINE double phi_over_square_small(double x) {
     return acc;
 }
 
+/// The student's largest logit, and t_k - s_k at its first position k: the centre of the
+/// w_j below. Where this form is used the distributions nearly agree, so p_k ~ q_k >= 1 / C and
+/// no w_j is large (a centre at a class of negligible q would make every w_j large).
 template <class T>
-FASTLOSS_NOINLINE void stable_row_maxima(const T* __restrict s, const T* __restrict t, index_t c,
-                                         double* ms_out, double* dmax_out) {
-    double ms = static_cast<double>(s[0]), dmax = static_cast<double>(t[0]) - ms;
-#pragma omp simd reduction(max : ms, dmax)
-    for (index_t j = 1; j < c; ++j) {
-        const double sj = static_cast<double>(s[j]), dj = static_cast<double>(t[j]) - sj;
-        ms = sj > ms ? sj : ms;
-        dmax = dj > dmax ? dj : dmax;
-    }
-    *ms_out = ms;
-    *dmax_out = dmax;
+void stable_row_centre(const T* s, const T* t, index_t c, double* ms_out, double* centre_out) {
+    const T ms = row_max(s, c);
+    index_t k = 0;
+    while (k + 1 < c && !(s[k] == ms)) ++k;  // NaN rows: any k, the result is NaN anyway
+    *ms_out = static_cast<double>(ms);
+    *centre_out = static_cast<double>(t[k]) - static_cast<double>(s[k]);
 }
 
 /// sum_j e^((s_j - ms) / T)
@@ -116,18 +114,19 @@ FASTLOSS_NOINLINE double stable_row_sa(const T* __restrict s, index_t c, double 
     return sa;
 }
 
-/// sum_j q_j expm1(w_j), w_j = ((t_j - s_j) - dmax) / T <= 0.
+/// sum_j q_j expm1(w_j), w_j = ((t_j - s_j) - centre) / T; q_j e^w_j = e^(log q_j + w_j).
 template <class T>
 FASTLOSS_NOINLINE double stable_row_m(const T* __restrict s, const T* __restrict t, index_t c,
-                                      double ms, double dmax, double log_sa, double inv_t) {
+                                      double ms, double centre, double log_sa, double inv_t) {
     double m = 0.0;
 #pragma omp simd reduction(+ : m)
     for (index_t j = 0; j < c; ++j) {
         const double sj = static_cast<double>(s[j]);
-        const double q = vm::exp_nonpositive((sj - ms) * inv_t - log_sa);
-        const double w = ((static_cast<double>(t[j]) - sj) - dmax) * inv_t;
-        const double em1 = w >= -0.5 ? expm1_small(w) : vm::exp_nonpositive(w) - 1.0;
-        m += q * em1;
+        const double lq = (sj - ms) * inv_t - log_sa;
+        const double w = ((static_cast<double>(t[j]) - sj) - centre) * inv_t;
+        const double q = vm::exp_nonpositive(lq);
+        const bool small = w >= -0.5 && w <= 0.5;
+        m += small ? q * expm1_small(w) : vm::exp(lq + w) - q;
     }
     return m;
 }
@@ -135,16 +134,16 @@ FASTLOSS_NOINLINE double stable_row_m(const T* __restrict s, const T* __restrict
 /// KL = sum_j q_j phi(eps_j) and, if StoreGrad, g_j = ci (q_j - p_j).
 template <bool StoreGrad, class T>
 FASTLOSS_NOINLINE double stable_row_kl(const T* __restrict s, const T* __restrict t, index_t c,
-                                       double ms, double dmax, double log_sa, double L,
+                                       double ms, double centre, double log_sa, double L,
                                        double inv_t, double ci, T* __restrict g) {
     double kl = 0.0;
 #pragma omp simd reduction(+ : kl)
     for (index_t j = 0; j < c; ++j) {
         const double sj = static_cast<double>(s[j]);
         const double lq = (sj - ms) * inv_t - log_sa;
-        const double eps = ((static_cast<double>(t[j]) - sj) - dmax) * inv_t - L;
+        const double eps = ((static_cast<double>(t[j]) - sj) - centre) * inv_t - L;
         const double q = vm::exp_nonpositive(lq);
-        const double p = vm::exp_nonpositive(lq + eps);  // log p <= 0
+        const double p = vm::exp(lq + eps);  // log p
         const bool small = eps >= -0.5 && eps <= 0.5;
         kl += small ? q * eps * eps * phi_over_square_small(eps) : q + (eps - 1.0) * p;
         if constexpr (StoreGrad)
@@ -155,7 +154,7 @@ FASTLOSS_NOINLINE double stable_row_kl(const T* __restrict s, const T* __restric
 
 /**
  * One row's KL without cancellation. With log q_j = (s_j - max s) / T - log Sa,
- * w_j = ((t_j - s_j) - max_k (t_k - s_k)) / T and L = log1p(sum_j q_j expm1(w_j)),
+ * w_j = ((t_j - s_j) - (t_k - s_k)) / T for k = argmax s and L = log1p(sum_j q_j expm1(w_j)),
  * eps_j = log p_j - log q_j = w_j - L exactly; since sum_j q_j e^eps_j = 1,
  *   KL = sum_j q_j phi(eps_j) (every term >= 0),   q_j - p_j = -q_j expm1(eps_j),
  * each from a series where the closed form would cancel. Returns KL; writes g_j = ci (q_j - p_j)
@@ -164,12 +163,12 @@ FASTLOSS_NOINLINE double stable_row_kl(const T* __restrict s, const T* __restric
 template <class T>
 double distill_row_stable(const T* s, const T* t, index_t c, double temperature, double ci, T* g) {
     const double inv_t = 1.0 / temperature;
-    double ms, dmax;
-    stable_row_maxima(s, t, c, &ms, &dmax);
+    double ms, centre;
+    stable_row_centre(s, t, c, &ms, &centre);
     const double log_sa = std::log(stable_row_sa(s, c, ms, inv_t));
-    const double L = std::log1p(stable_row_m(s, t, c, ms, dmax, log_sa, inv_t));
-    if (g) return stable_row_kl<true>(s, t, c, ms, dmax, log_sa, L, inv_t, ci, g);
-    return stable_row_kl<false>(s, t, c, ms, dmax, log_sa, L, inv_t, ci, g);
+    const double L = std::log1p(stable_row_m(s, t, c, ms, centre, log_sa, inv_t));
+    if (g) return stable_row_kl<true>(s, t, c, ms, centre, log_sa, L, inv_t, ci, g);
+    return stable_row_kl<false>(s, t, c, ms, centre, log_sa, L, inv_t, ci, g);
 }
 
 }  // namespace detail
