@@ -4,8 +4,9 @@
     PYTHONPATH=/path/to/other/build python -m bench.bench_ab     # the other build
 
 Cross-entropy (many and few classes, into grad_out; probability targets), KL divergence, Dice
-on probabilities, sigmoid focal, Chamfer (brute force and KD-tree) and EMD (shortest paths and
-network simplex), forward + gradient where there is one.
+on probabilities, distillation KL (independent and nearly equal logits), policy gradient,
+sigmoid focal, Chamfer (brute force and KD-tree) and EMD (shortest paths and network simplex),
+forward + gradient where there is one.
 Run the two builds alternately, several times each, on a quiet machine, and compare medians;
 FASTLOSS_CPU_DISPATCH selects the kernel table.
 """
@@ -40,6 +41,11 @@ def calls(rng: np.random.Generator) -> dict:
     seg = rng.dirichlet(np.ones(4), (2, 96, 96, 96)).transpose(0, 4, 1, 2, 3)
     seg = np.ascontiguousarray(seg, dtype=np.float32)
     seg_y = rng.integers(0, 4, (2, 96, 96, 96))
+    student = (3 * rng.normal(size=(20000, 100))).astype(np.float32)
+    teacher = (3 * rng.normal(size=(20000, 100))).astype(np.float32)
+    close = (student + 0.01 * rng.normal(size=student.shape)).astype(np.float32)
+    pg_x = rng.normal(size=(200000, 18)).astype(np.float32)
+    pg_a, pg_adv = rng.integers(0, 18, 200000), rng.normal(size=200000).astype(np.float32)
     return {
         "cross_entropy 32768x1000 grad_out": lambda: fastloss.cross_entropy_value_and_grad(
             ce_many, ce_many_y, grad_out=buffers["ce_many"]),
@@ -51,6 +57,12 @@ def calls(rng: np.random.Generator) -> dict:
             ce_many[:4096], kl_p),
         "dice 2x4x96^3 probabilities": lambda: fastloss.dice_loss_value_and_grad(
             seg, seg_y, activation=None),
+        "distillation_kl 20000x100 T=2": lambda: fastloss.distillation_kl_value_and_grad(
+            student, teacher, temperature=2.0),
+        "distillation_kl 20000x100 T=2, student near teacher": (
+            lambda: fastloss.distillation_kl_value_and_grad(student, close, temperature=2.0)),
+        "policy_gradient 200000x18 entropy": lambda: fastloss.policy_gradient_loss_value_and_grad(
+            pg_x, pg_a, pg_adv, entropy_coef=0.01),
         "sigmoid_focal 200000x80 grad_out": lambda: fastloss.sigmoid_focal_loss_value_and_grad(
             focal, focal_t, grad_out=buffers["focal"]),
         "chamfer 32x2048x3 kdtree": lambda: fastloss.chamfer_distance_value_and_grad(

@@ -14,6 +14,15 @@
 FASTLOSS_BEGIN_ISA_NAMESPACE
 namespace detail {
 
+/// x - m (<= 0), clamped at -1e4, where e^(x - m) is 0 in float and double alike: a masked
+/// action's -inf logit (or an x - m past the float range) then gives the terms e (x - m) and
+/// e k2 (x - m) their value 0, not 0 * inf = NaN. NaN propagates.
+template <class T>
+FASTLOSS_ALWAYS_INLINE T offset_from_max(T x, T m) {
+    const T z = x - m;
+    return z < T(-1e4) ? T(-1e4) : z;
+}
+
 /// S = sum e_c and D = sum e_c (x_c - m), e_c = exp(x_c - m); e_c into e_out when StoreE.
 template <bool StoreE, class T>
 FASTLOSS_NOINLINE void pg_row_sums(const T* __restrict x, index_t c, T m, T* __restrict e_out,
@@ -21,24 +30,22 @@ FASTLOSS_NOINLINE void pg_row_sums(const T* __restrict x, index_t c, T m, T* __r
     double S = 0.0, D = 0.0;
 #pragma omp simd reduction(+ : S, D)
     for (index_t j = 0; j < c; ++j) {
-        const T z = x[j] - m;
+        const T z = offset_from_max(x[j], m);
         const T e = vm::exp_nonpositive(z);
         if constexpr (StoreE) e_out[j] = e;
         S += static_cast<double>(e);
-        // e = 0 where z = -inf (a masked action's -inf logit, or x - m past the float range):
-        // its term is 0, not 0 * inf
-        D += e == T(0) ? 0.0 : static_cast<double>(e) * static_cast<double>(z);
+        D += static_cast<double>(e) * static_cast<double>(z);
     }
     *S_out = S;
     *D_out = D;
 }
 
-/// g_c = e_c (k1 + k2 (x_c - m)), in place over e_c (0 where e_c = 0, whatever x_c - m).
+/// g_c = e_c (k1 + k2 (x_c - m)), in place over e_c.
 template <class T>
 FASTLOSS_NOINLINE void pg_row_grad(T* __restrict g, const T* __restrict x, index_t c, T m, T k1,
                                    T k2) {
 #pragma omp simd
-    for (index_t j = 0; j < c; ++j) g[j] = g[j] == T(0) ? T(0) : g[j] * (k1 + k2 * (x[j] - m));
+    for (index_t j = 0; j < c; ++j) g[j] = g[j] * (k1 + k2 * offset_from_max(x[j], m));
 }
 
 /// The largest value of a short row: four independent running maxima (no call, no horizontal
