@@ -209,7 +209,9 @@ SPECS = dict([
     _batch_metric("batch_angular_loss", form=st.sampled_from(["npair", "hinge"])),
     _overlap("dice_loss", include_background=st.booleans()),
     _overlap("jaccard_loss"), _overlap("tversky_loss", alpha=st.sampled_from([0.3, 0.7])),
-    _overlap("focal_tversky_loss", gamma=st.sampled_from([0.75, 2.0])),
+    # gamma < 1 has an infinite slope at a perfect prediction, where float32 rounds the
+    # Tversky index to exactly 1 (gradient 0) and float64 does not: fuzzed at gamma >= 1
+    _overlap("focal_tversky_loss", gamma=st.sampled_from([1.0, 2.0])),
     _overlap("generalized_dice_loss"),
     ("policy_gradient_loss", _policy_gradient), ("q_learning_loss", _q_learning),
     ("chamfer_distance", _chamfer), ("emd", _emd), ("sinkhorn", _sinkhorn),

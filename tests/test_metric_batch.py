@@ -417,3 +417,15 @@ def test_npair_angular_single_class_batch_is_zero(dtype):
     value, grad = fastloss.batch_angular_loss_value_and_grad(x, np.zeros(16, int))
     assert value == 0.0
     np.testing.assert_array_equal(grad, 0.0)
+
+
+@pytest.mark.parametrize("mining", ["all", "hard", "semihard"])
+@pytest.mark.parametrize("row", [0, 3])
+def test_nan_embedding_reaches_every_mining(mining, row, rng):
+    # a NaN distance wins the hardest-pair search (NumPy's and PyTorch's argmax/argmin), so
+    # the NaN reaches the loss instead of being skipped by the comparisons
+    x = rng.normal(size=(6, 4))
+    x[row, 1] = np.nan
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    assert np.isnan(fastloss.batch_triplet_loss(x, labels, mining=mining))
+    assert np.isnan(fastloss.reference.batch_triplet_loss(x, labels, mining=mining))

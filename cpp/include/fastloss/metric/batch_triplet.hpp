@@ -17,39 +17,45 @@
 FASTLOSS_BEGIN_ISA_NAMESPACE
 namespace detail {
 
-/// The member of class c other than `skip` with the largest key (first on ties), or -1.
+/// The member of class c other than `skip` with the largest key (first on ties), or -1. A NaN
+/// key wins, as in NumPy's and PyTorch's argmax, so that a NaN embedding reaches the loss.
 template <class T>
 FASTLOSS_NOINLINE index_t argmax_in_class(const T* key, const std::int32_t* cls, index_t b,
                                           std::int32_t c, index_t skip) {
     const T lowest = -std::numeric_limits<T>::infinity();
     T best = lowest;
-#pragma omp simd reduction(max : best)
+    int nan = 0;
+#pragma omp simd reduction(max : best) reduction(| : nan)
     for (index_t j = 0; j < b; ++j) {
         const T v = (cls[j] == c) & (j != skip) ? key[j] : lowest;
         best = v > best ? v : best;
+        nan |= v != v;
     }
     index_t first = -1;
     for (index_t j = 0; j < b; ++j) {
         if (cls[j] != c || j == skip) continue;
-        if (key[j] == best) return j;
+        if (nan ? key[j] != key[j] : key[j] == best) return j;
         if (first < 0) first = j;
     }
-    return first;  // keys that are all NaN or -inf: the first member (its NaN propagates)
+    return first;  // keys that are all -inf: the first member
 }
 
-/// The non-member of class c with the smallest key (first on ties), or -1.
+/// The non-member of class c with the smallest key (first on ties), or -1. A NaN key wins, as
+/// in NumPy's and PyTorch's argmin.
 template <class T>
 FASTLOSS_NOINLINE index_t argmin_outside_class(const T* key, const std::int32_t* cls, index_t b,
                                                std::int32_t c) {
     const T highest = std::numeric_limits<T>::infinity();
     T best = highest;
-#pragma omp simd reduction(min : best)
+    int nan = 0;
+#pragma omp simd reduction(min : best) reduction(| : nan)
     for (index_t j = 0; j < b; ++j) {
         const T v = cls[j] != c ? key[j] : highest;
         best = v < best ? v : best;
+        nan |= v != v;
     }
     for (index_t j = 0; j < b; ++j)
-        if (cls[j] != c && key[j] == best) return j;
+        if (cls[j] != c && (nan ? key[j] != key[j] : key[j] == best)) return j;
     return -1;
 }
 
@@ -114,10 +120,6 @@ double batch_hard_triplet(const T* x, const std::int32_t* cls, index_t b, index_
             HardPick h;
             h.p = argmax_in_class(key.get(), cls, b, cls[a], a);
             h.n = argmin_outside_class(key.get(), cls, b, cls[a]);
-            if (h.n < 0 && h.p >= 0) {  // NaN keys: the first non-member
-                for (index_t j = 0; j < b && h.n < 0; ++j)
-                    if (cls[j] != cls[a]) h.n = j;
-            }
             if (h.p >= 0 && h.n >= 0) {
                 const double d_ap = row_distance(kind, x + a * d, x + h.p * d, d);
                 const double d_an = row_distance(kind, x + a * d, x + h.n * d, d);
@@ -248,7 +250,12 @@ TripletRowTotals semihard_row(const T* dist, const std::int32_t* cls, std::int32
     }
     for (index_t k = n_pos - 1; k >= 0; --k)
         if (first[k] < 0) first[k] = first[k + 1];
-    const index_t hardest = first[0];
+    index_t hardest = first[0];
+    for (index_t j = 0; j < b; ++j)  // a NaN distance is the closest, as in NumPy's argmin
+        if (cls[j] != ca && dist[j] != dist[j]) {
+            hardest = j;
+            break;
+        }
     for (index_t q = 0; q < n_pos; ++q) {
         const index_t p = order[q];
         const double d_ap = dist[p];
