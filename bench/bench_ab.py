@@ -1,6 +1,6 @@
 """A few core calls, timed alone: for comparing two builds of fastloss (before/after a change).
 
-    python -m bench.bench_ab [--repeat 21] [--threads N] [--json PATH]
+    python -m bench.bench_ab [--repeat 21] [--threads N] [--json PATH] [--only WORD ...]
     PYTHONPATH=/path/to/other/build python -m bench.bench_ab     # the other build
 
 Cross-entropy (many and few classes, into grad_out; probability targets), KL divergence, Dice
@@ -75,10 +75,15 @@ def calls(rng: np.random.Generator) -> dict:
 
 
 def main(argv: list[str] | None = None) -> Report:
-    args = bench_parser(__doc__, repeat=21, json_name=None).parse_args(argv)
+    parser = bench_parser(__doc__, repeat=21, json_name=None)
+    parser.add_argument("--only", nargs="+", default=None, metavar="WORD",
+                        help="time only the calls whose name contains one of these words")
+    args = parser.parse_args(argv)
     info, _ = start_bench(args, peers=())
     report = Report("core calls, median ms", ["call", "median ms", "IQR ms"])
     for name, fn in calls(np.random.default_rng(0)).items():
+        if args.only and not any(word in name for word in args.only):
+            continue
         t = time_call(fn, repeat=args.repeat, warmup=3)
         report.add(name, t.median_ms, t.iqr_ms)
     # print and save rather than Report.publish: the older build under comparison may lack it
