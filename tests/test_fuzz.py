@@ -226,8 +226,16 @@ REFUSE_NAN = {"chamfer_distance", "emd", "sinkhorn", "wasserstein_1d"}
 # rse needs n > 2 and is checked in test_regression; the RL scans have their own VJP tests.
 
 
-def _examples(request) -> int:
-    return int(request.config.getoption("--fuzz-examples"))
+def _fuzz(request):
+    """hypothesis.given(data) with the run's budget, reproducible (derandomized) in CI."""
+    settings = hypothesis.settings(
+        max_examples=int(request.config.getoption("--fuzz-examples")), deadline=None,
+        derandomize=True, suppress_health_check=list(hypothesis.HealthCheck))
+
+    def decorate(check):
+        return settings(hypothesis.given(data=st.data())(check))
+
+    return decorate
 
 
 def _draw_case(data, name):
@@ -274,9 +282,7 @@ def _run(fn, args, kwargs):
 
 @pytest.mark.parametrize("name", sorted(set(SPECS) - NO_REFERENCE_MATCH))
 def test_matches_the_reference(name, request):
-    @hypothesis.settings(max_examples=_examples(request), deadline=None, derandomize=True,
-                         suppress_health_check=list(hypothesis.HealthCheck))
-    @hypothesis.given(data=st.data())
+    @_fuzz(request)
     def check(data):
         args, kwargs, dtype = _draw_case(data, name)
         got = _run(getattr(fastloss, name + "_value_and_grad"), args, kwargs)
@@ -289,9 +295,7 @@ def test_matches_the_reference(name, request):
 
 @pytest.mark.parametrize("name", SPECS)
 def test_nan_in_nan_out(name, request):
-    @hypothesis.settings(max_examples=_examples(request), deadline=None, derandomize=True,
-                         suppress_health_check=list(hypothesis.HealthCheck))
-    @hypothesis.given(data=st.data())
+    @_fuzz(request)
     def check(data):
         args, kwargs, _ = _draw_case(data, name)
         x = np.array(args[0], copy=True)
@@ -316,9 +320,7 @@ CORRUPTIONS = ["drop_row", "add_axis", "complex", "strings", "empty", "none"]
 
 @pytest.mark.parametrize("name", SPECS)
 def test_bad_arguments_raise_cleanly(name, request):
-    @hypothesis.settings(max_examples=_examples(request), deadline=None, derandomize=True,
-                         suppress_health_check=list(hypothesis.HealthCheck))
-    @hypothesis.given(data=st.data())
+    @_fuzz(request)
     def check(data):
         args, kwargs, _ = _draw_case(data, name)
         which = data.draw(st.integers(0, len(args) - 1), label="argument")
