@@ -7,25 +7,19 @@ import doctest
 import pytest
 
 import fastloss
-from fastloss import (
-    _cross_entropy,
-    _divergence,
-    _focal,
-    _metric,
-    _metric_batch,
-    _pointcloud,
-    _regression,
-    _rl,
-    _segmentation,
-    _sinkhorn,
-    _transport,
-    _wasserstein_1d,
-)
+from fastloss.classification import _cross_entropy, _divergence, _focal
+from fastloss.metric import _batch, _pairs
+from fastloss.pointcloud import _chamfer
+from fastloss.regression import _losses as _regression
+from fastloss.rl import _losses as _rl_losses
+from fastloss.rl import _scans
+from fastloss.segmentation import _overlap
+from fastloss.transport import _emd, _sinkhorn, _wasserstein_1d
 
 
-@pytest.mark.parametrize("module", [_regression, _cross_entropy, _focal, _divergence, _rl,
-                                    _segmentation, _pointcloud, _metric, _metric_batch,
-                                    _transport, _wasserstein_1d, _sinkhorn],
+@pytest.mark.parametrize("module", [_regression, _cross_entropy, _focal, _divergence, _scans,
+                                    _rl_losses, _overlap, _chamfer, _pairs, _batch, _emd,
+                                    _wasserstein_1d, _sinkhorn],
                          ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

@@ -16,27 +16,29 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 from . import _config, _docs, reference
 from ._config import get_num_threads, has_openmp, set_num_threads, show_config
-from ._cross_entropy import (
+from .classification import (
     binary_cross_entropy,
     binary_cross_entropy_value_and_grad,
     cross_entropy,
     cross_entropy_value_and_grad,
-)
-from ._divergence import (
     distillation_kl,
     distillation_kl_value_and_grad,
     kl_divergence,
     kl_divergence_value_and_grad,
-)
-from ._focal import (
     sigmoid_focal_loss,
     sigmoid_focal_loss_value_and_grad,
     softmax_focal_loss,
     softmax_focal_loss_value_and_grad,
 )
-from ._metric import (
+from .metric import (
     angular_loss,
     angular_loss_value_and_grad,
+    batch_angular_loss,
+    batch_angular_loss_value_and_grad,
+    batch_contrastive_loss,
+    batch_contrastive_loss_value_and_grad,
+    batch_triplet_loss,
+    batch_triplet_loss_value_and_grad,
     contrastive_loss,
     contrastive_loss_value_and_grad,
     margin_ranking_loss,
@@ -44,20 +46,12 @@ from ._metric import (
     triplet_margin_loss,
     triplet_margin_loss_value_and_grad,
 )
-from ._metric_batch import (
-    batch_angular_loss,
-    batch_angular_loss_value_and_grad,
-    batch_contrastive_loss,
-    batch_contrastive_loss_value_and_grad,
-    batch_triplet_loss,
-    batch_triplet_loss_value_and_grad,
-)
-from ._pointcloud import (
+from .pointcloud import (
     chamfer_distance,
     chamfer_distance_value_and_grad,
     nearest_neighbors,
 )
-from ._regression import (
+from .regression import (
     huber_loss,
     huber_loss_value_and_grad,
     mae,
@@ -71,7 +65,7 @@ from ._regression import (
     sse,
     sse_value_and_grad,
 )
-from ._rl import (
+from .rl import (
     discounted_returns,
     discounted_returns_value_and_grad,
     generalized_advantage_estimation,
@@ -85,7 +79,7 @@ from ._rl import (
     q_learning_loss,
     q_learning_loss_value_and_grad,
 )
-from ._segmentation import (
+from .segmentation import (
     dice_loss,
     dice_loss_value_and_grad,
     focal_tversky_loss,
@@ -97,16 +91,18 @@ from ._segmentation import (
     tversky_loss,
     tversky_loss_value_and_grad,
 )
-from ._sinkhorn import sinkhorn, sinkhorn_value_and_grad
-from ._transport import (
+from .transport import (
     EmdResult,
     emd,
     emd_from_cost,
     emd_from_cost_value_and_grad,
     emd_solve,
     emd_value_and_grad,
+    sinkhorn,
+    sinkhorn_value_and_grad,
+    wasserstein_1d,
+    wasserstein_1d_value_and_grad,
 )
-from ._wasserstein_1d import wasserstein_1d, wasserstein_1d_value_and_grad
 
 __all__ = [
     "EmdResult",

@@ -32,7 +32,7 @@ GRAD_NOTE = """
 
 
 # The NaN/inf policy of each family, one sentence, added to the Notes of every public loss of
-# the family's module (by add_nan_policies, called once at import).
+# the family (by add_nan_policies, called once at import).
 NAN_POLICY = {
     "regression": (
         "NaN and inf: NaN in ``pred`` or ``target`` gives NaN in the items it reaches and in "
@@ -63,13 +63,6 @@ NAN_POLICY = {
         "matrix may hold +inf to forbid a pair); anything else is a ValueError, never a hang."),
 }
 
-NAN_POLICY_OF_MODULE = {
-    "_regression": "regression", "_cross_entropy": "classification",
-    "_focal": "classification", "_divergence": "classification", "_metric": "metric",
-    "_metric_batch": "metric", "_segmentation": "segmentation", "_rl": "rl",
-    "_pointcloud": "pointcloud", "_transport": "transport", "_sinkhorn": "transport",
-    "_wasserstein_1d": "transport",
-}
 
 
 def _with_note(doc: str, sentence: str) -> str:
@@ -93,7 +86,7 @@ def add_nan_policies(namespace: dict) -> None:
     """Adds the family's NaN/inf sentence to each public loss (not its _value_and_grad, whose
     docstring points at it) in `namespace`."""
     for name, obj in namespace.items():
-        module = getattr(obj, "__module__", "").rsplit(".", 1)[-1]
-        family = NAN_POLICY_OF_MODULE.get(module)
-        if family and callable(obj) and not name.endswith("_value_and_grad") and obj.__doc__:
+        module = getattr(obj, "__module__", "").split(".")  # fastloss.<family>._module
+        family = module[1] if len(module) > 2 and module[0] == "fastloss" else None
+        if family in NAN_POLICY and callable(obj) and not name.endswith("_value_and_grad") and obj.__doc__:
             obj.__doc__ = _with_note(obj.__doc__, NAN_POLICY[family])

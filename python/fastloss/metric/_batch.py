@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._docs import fill_doc
-from ._validation import (
+from .. import _core
+from .._docs import fill_doc
+from .._validation import (
     as_float_arrays,
     check_grad_out,
     check_number,

@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._docs import fill_doc
-from ._pointcloud_inputs import CloudPair, check_method
-from ._validation import check_grad_outs, check_number, finish, resolve_threads
+from .. import _core
+from .._docs import fill_doc
+from .._validation import check_grad_outs, check_number, finish, resolve_threads
+from ._inputs import CloudPair, check_method
 
 ArrayLike = Any
 

@@ -7,10 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._docs import GRAD_NOTE, fill_doc
-from ._layout import ClassLayout
-from ._validation import (
+from .. import _core
+from .._docs import GRAD_NOTE, fill_doc
+from .._validation import (
     as_float_arrays,
     as_labels,
     broadcast_weight,
@@ -23,6 +22,7 @@ from ._validation import (
     grad_output_args,
     resolve_threads,
 )
+from ._layout import ClassLayout
 
 ArrayLike = Any
 

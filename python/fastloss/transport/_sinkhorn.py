@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from . import _core, _transport
-from ._docs import fill_doc
-from ._transport import _grad_scales, _reduce, _weight_grad
-from ._transport_inputs import TransportProblems, ground_power
-from ._validation import check_number, check_reduction, resolve_threads
+from .. import _core
+from .._docs import fill_doc
+from .._validation import check_number, check_reduction, resolve_threads
+from . import _emd
+from ._emd import _grad_scales, _reduce, _weight_grad
+from ._inputs import TransportProblems, ground_power
 
 ArrayLike = Any
 
@@ -39,7 +40,7 @@ def _run(x, y, a, b, epsilon, cost, p, debias, x_lengths, y_lengths, reduction, 
     scale = _grad_scales(grad_output, batch, problems.batched, reduction)
     out = _core.sinkhorn(problems.x, problems.y, problems.x_lengths, problems.y_lengths,
                          problems.a, problems.b, ground_power(cost, p), eps, anneal, int(max_iter), tol,
-                         bool(debias), want_grad, scale, _transport.DENSE_COST_ENTRIES,
+                         bool(debias), want_grad, scale, _emd.DENSE_COST_ENTRIES,
                          resolve_threads(num_threads))
     if not np.isfinite(out["value"]).all():  # the points are finite: their cost overflowed
         k = int(np.argmin(np.isfinite(out["value"])))

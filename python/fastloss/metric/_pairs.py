@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._validation import (
+from .. import _core
+from .._validation import (
     as_float_arrays,
     check_grad_outs,
     check_number,

@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._transport import _grad_scales
-from ._transport_inputs import balance, masses
-from ._validation import as_float_arrays, check_reduction, resolve_threads
+from .. import _core
+from .._validation import as_float_arrays, check_reduction, resolve_threads
+from ._emd import _grad_scales
+from ._inputs import balance, masses
 
 ArrayLike = Any
 

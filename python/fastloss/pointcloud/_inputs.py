@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_float_arrays
+from .._validation import as_float_arrays
 
 METHODS = ("auto", "kdtree", "brute")
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ._pointcloud_inputs import CloudPair
-from ._validation import as_float_arrays
+from .._validation import as_float_arrays
+from ..pointcloud._inputs import CloudPair
 
 COSTS = ("euclidean", "sqeuclidean")
 

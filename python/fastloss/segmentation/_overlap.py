@@ -11,21 +11,21 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._docs import GRAD_NOTE, fill_doc
-from ._segmentation_inputs import (
-    EMPTY_POLICIES,
-    WEIGHT_TYPES,
-    OverlapInputs,
-    _choice,
-    check_smoothing,
-)
-from ._validation import (
+from .. import _core
+from .._docs import GRAD_NOTE, fill_doc
+from .._validation import (
     check_grad_out,
     check_number,
     finish,
     grad_output_args,
     resolve_threads,
+)
+from ._inputs import (
+    EMPTY_POLICIES,
+    WEIGHT_TYPES,
+    OverlapInputs,
+    _choice,
+    check_smoothing,
 )
 
 ArrayLike = Any

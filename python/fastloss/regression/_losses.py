@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._docs import GRAD_NOTE, fill_doc
-from ._validation import (
+from .. import _core
+from .._docs import GRAD_NOTE, fill_doc
+from .._validation import (
     as_float_arrays,
     broadcast_weight,
     check_grad_out,

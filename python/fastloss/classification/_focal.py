@@ -6,11 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._cross_entropy import check_alpha, check_ignore_index
-from ._docs import GRAD_NOTE, fill_doc
-from ._layout import ClassLayout
-from ._validation import (
+from .. import _core
+from .._docs import GRAD_NOTE, fill_doc
+from .._validation import (
     as_float_arrays,
     as_labels,
     check_grad_out,
@@ -22,6 +20,8 @@ from ._validation import (
     grad_output_args,
     resolve_threads,
 )
+from ._cross_entropy import check_alpha, check_ignore_index
+from ._layout import ClassLayout
 
 ArrayLike = Any
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._docs import fill_doc
-from ._transport_inputs import TransportProblems, ground_power
-from ._validation import check_reduction, resolve_threads
+from .. import _core
+from .._docs import fill_doc
+from .._validation import check_reduction, resolve_threads
+from ._inputs import TransportProblems, ground_power
 
 ArrayLike = Any
 

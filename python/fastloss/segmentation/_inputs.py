@@ -9,7 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import _float_dtype_of, as_float_arrays, check_number, check_reduction
+from .._validation import (
+    _float_dtype_of,
+    as_float_arrays,
+    check_number,
+    check_reduction,
+)
 
 ACTIVATIONS = ("softmax", "sigmoid", None)
 EMPTY_POLICIES = ("smooth", "zero", "ignore")
