@@ -288,7 +288,7 @@ class TestErrors:
             fastloss.chamfer_distance(x, x, direction_weights=1.0)
         with pytest.raises(ValueError, match="k: expected a positive integer"):
             fastloss.nearest_neighbors(x, x, k=0)
-        with pytest.raises(ValueError, match="p: expected 1 or 2"):
+        with pytest.raises(ValueError, match="p: expected one of 1, 2"):
             fastloss.nearest_neighbors(x, x, p=3)
 
 

@@ -347,7 +347,7 @@ class TestErrors:
         with pytest.raises(ValueError, match="q_t_selector: only used with double_q=True"):
             fastloss.q_learning_loss(np.zeros((2, 3)), [0, 1], [0.0, 0.0], 0.9, np.zeros((2, 3)),
                                      q_t_selector=np.zeros((2, 3)))
-        with pytest.raises(ValueError, match="loss: expected 'huber' or 'squared'"):
+        with pytest.raises(ValueError, match="loss: expected one of 'huber', 'squared'"):
             fastloss.q_learning_loss(np.zeros((2, 3)), [0, 1], [0.0, 0.0], 0.9, np.zeros((2, 3)),
                                      loss="l1")
         with pytest.raises(TypeError, match="actions: expected an integer array"):

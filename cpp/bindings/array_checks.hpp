@@ -100,13 +100,6 @@ inline void require_labels_in_range(const Labels& labels, const char* name, inde
     }
 }
 
-inline Reduction parse_reduction(const std::string& r) {
-    if (r == "none") return Reduction::None;
-    if (r == "mean") return Reduction::Mean;
-    if (r == "sum") return Reduction::Sum;
-    fail("reduction: expected 'none', 'mean' or 'sum', got '" + r + "'");
-}
-
 /// The option named `value` among `options` (spelling, value), or a message listing them.
 template <class E>
 E parse_choice(const char* name, const std::string& value,

@@ -18,7 +18,7 @@ GradRequest<T> grad_request(bool want, double scale, const Opt<T>& per_item, con
 template <class T>
 py::tuple binary_cross_entropy(const Array<T>& logits, const Array<T>& targets,
                                const Opt<T>& weight, const Opt<T>& pos_weight, double alpha,
-                               const std::string& reduction, bool want_grad, double grad_scale,
+                               Reduction reduction, bool want_grad, double grad_scale,
                                const Opt<T>& grad_output, const Opt<T>& grad_out, int num_threads) {
     require_same_shape(logits, "logits", targets, "targets");
     require_optional_shape(weight, "weight", logits, "logits");
@@ -28,7 +28,7 @@ py::tuple binary_cross_entropy(const Array<T>& logits, const Array<T>& targets,
     const T *x = logits.data(), *t = targets.data(), *w = data_or_null(weight),
             *pw = data_or_null(pos_weight);
     const index_t n = logits.size();
-    return call_loss<T>(parse_reduction(reduction), shape_of(logits), shape_of(logits),
+    return call_loss<T>(reduction, shape_of(logits), shape_of(logits),
                         grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads,
                         "targets", [&](LossOutput<T>& out) {
                             return kernels<T>().binary_cross_entropy(x, t, w, pw, n, cols, alpha,
@@ -38,14 +38,14 @@ py::tuple binary_cross_entropy(const Array<T>& logits, const Array<T>& targets,
 
 template <class T>
 py::tuple sigmoid_focal_loss(const Array<T>& logits, const Array<T>& targets, double alpha,
-                             double gamma, const std::string& reduction, bool want_grad,
+                             double gamma, Reduction reduction, bool want_grad,
                              double grad_scale, const Opt<T>& grad_output, const Opt<T>& grad_out,
                              int num_threads) {
     require_same_shape(logits, "logits", targets, "targets");
     require_nonempty(logits, "logits");
     const T *x = logits.data(), *t = targets.data();
     const index_t n = logits.size();
-    return call_loss<T>(parse_reduction(reduction), shape_of(logits), shape_of(logits),
+    return call_loss<T>(reduction, shape_of(logits), shape_of(logits),
                         grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads,
                         "targets", [&](LossOutput<T>& out) {
                             return kernels<T>().sigmoid_focal_loss(x, t, n, alpha, gamma, out,
@@ -91,7 +91,7 @@ ClassRows label_rows(const Array<T>& logits, const Labels& labels) {
 template <class T>
 py::tuple cross_entropy_labels(const Array<T>& logits, const Labels& labels, const Opt<T>& weight,
                                index_t ignore_index, double label_smoothing,
-                               const std::string& reduction, bool want_grad, double grad_scale,
+                               Reduction reduction, bool want_grad, double grad_scale,
                                const Opt<T>& grad_output, const Opt<T>& grad_out, int num_threads) {
     const ClassRows r = label_rows(logits, labels);
     require_length(weight, "weight", r.c);
@@ -99,7 +99,7 @@ py::tuple cross_entropy_labels(const Array<T>& logits, const Labels& labels, con
     const index_t* y = labels.data();
     const CrossEntropyParams params{ignore_index, label_smoothing};
     Status status = Status::Ok;
-    py::tuple result = call_loss<T>(parse_reduction(reduction), {r.n}, shape_of(logits),
+    py::tuple result = call_loss<T>(reduction, {r.n}, shape_of(logits),
                                     grad_request(want_grad, grad_scale, grad_output, grad_out),
                                     num_threads, "labels", [&](LossOutput<T>& out) {
                                         status = kernels<T>().cross_entropy_labels(
@@ -113,7 +113,7 @@ py::tuple cross_entropy_labels(const Array<T>& logits, const Labels& labels, con
 
 template <class T>
 py::tuple cross_entropy_probs(const Array<T>& logits, const Array<T>& targets, const Opt<T>& weight,
-                              double label_smoothing, const std::string& reduction, bool want_grad,
+                              double label_smoothing, Reduction reduction, bool want_grad,
                               double grad_scale, const Opt<T>& grad_output, const Opt<T>& grad_out,
                               int num_threads) {
     require_rows(logits);
@@ -121,7 +121,7 @@ py::tuple cross_entropy_probs(const Array<T>& logits, const Array<T>& targets, c
     const index_t n = logits.shape(0), c = logits.shape(1);
     require_length(weight, "weight", c);
     const T *x = logits.data(), *t = targets.data(), *w = data_or_null(weight);
-    return call_loss<T>(parse_reduction(reduction), {n}, shape_of(logits),
+    return call_loss<T>(reduction, {n}, shape_of(logits),
                         grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads,
                         "labels_or_probs", [&](LossOutput<T>& out) {
                             return kernels<T>().cross_entropy_probs(x, t, n, c, w, label_smoothing,
@@ -131,7 +131,7 @@ py::tuple cross_entropy_probs(const Array<T>& logits, const Array<T>& targets, c
 
 template <class T>
 py::tuple softmax_focal_loss(const Array<T>& logits, const Labels& labels, const Opt<T>& alpha,
-                             double gamma, index_t ignore_index, const std::string& reduction,
+                             double gamma, index_t ignore_index, Reduction reduction,
                              bool want_grad, double grad_scale, const Opt<T>& grad_output,
                              const Opt<T>& grad_out, int num_threads) {
     const ClassRows r = label_rows(logits, labels);
@@ -140,7 +140,7 @@ py::tuple softmax_focal_loss(const Array<T>& logits, const Labels& labels, const
     const index_t* y = labels.data();
     Status status = Status::Ok;
     py::tuple result =
-        call_loss<T>(parse_reduction(reduction), {r.n}, shape_of(logits),
+        call_loss<T>(reduction, {r.n}, shape_of(logits),
                      grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads,
                      "labels", [&](LossOutput<T>& out) {
                          status = kernels<T>().softmax_focal_loss(x, y, r.n, r.c, r.inner, a, gamma,
@@ -154,7 +154,7 @@ py::tuple softmax_focal_loss(const Array<T>& logits, const Labels& labels, const
 
 template <class T>
 py::tuple distillation_kl(const Array<T>& student, const Array<T>& teacher, double temperature,
-                          const std::string& reduction, bool want_grad, double grad_scale,
+                          Reduction reduction, bool want_grad, double grad_scale,
                           const Opt<T>& grad_output, const Opt<T>& grad_out, int num_threads) {
     require_ndim(student, "student_logits", 2);
     require_nonempty(student, "student_logits");
@@ -163,7 +163,7 @@ py::tuple distillation_kl(const Array<T>& student, const Array<T>& teacher, doub
         fail("temperature: expected a positive number, got " + std::to_string(temperature));
     const index_t n = student.shape(0), c = student.shape(1);
     const T *s = student.data(), *t = teacher.data();
-    return call_loss<T>(parse_reduction(reduction), {n}, shape_of(student),
+    return call_loss<T>(reduction, {n}, shape_of(student),
                         grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads,
                         "teacher_logits", [&](LossOutput<T>& out) {
                             kernels<T>().distillation_kl(s, t, n, c, temperature, out, num_threads);
@@ -173,7 +173,7 @@ py::tuple distillation_kl(const Array<T>& student, const Array<T>& teacher, doub
 
 template <class T>
 py::tuple kl_divergence(const Array<T>& input, const Array<T>& target, bool log_input,
-                        bool log_target, const std::string& reduction, double mean_denominator,
+                        bool log_target, Reduction reduction, double mean_denominator,
                         bool want_grad, double grad_scale, const Opt<T>& grad_output,
                         const Opt<T>& grad_out, int num_threads) {
     require_same_shape(input, "input", target, "target");
@@ -182,7 +182,7 @@ py::tuple kl_divergence(const Array<T>& input, const Array<T>& target, bool log_
     const index_t n = input.size();
     Status status = Status::Ok;
     py::tuple result = call_loss<T>(
-        parse_reduction(reduction), shape_of(input), shape_of(input),
+        reduction, shape_of(input), shape_of(input),
         grad_request(want_grad, grad_scale, grad_output, grad_out), num_threads, "target",
         [&](LossOutput<T>& out) {
             status = kernels<T>().kl_divergence(x, t, n, log_input, log_target, mean_denominator,

@@ -1,5 +1,6 @@
 // Bindings for the point-cloud kernels: checks, allocation, GIL release; no maths.
 // Clouds arrive batched, (B, P, D) and (B, Q, D); the Python layer adds the batch axis.
+#include <pybind11/native_enum.h>
 #include <pybind11/stl.h>
 
 #include <cstdint>
@@ -12,12 +13,6 @@ namespace {
 template <class T>
 using Opt = std::optional<Array<T>>;
 using Lengths = std::optional<Labels>;
-
-SearchMethod parse_method(const std::string& method) {
-    return parse_choice<SearchMethod>(
-        "method", method,
-        {{"auto", SearchMethod::Auto}, {"kdtree", SearchMethod::KdTree}, {"brute", SearchMethod::Brute}});
-}
 
 /// Two batched clouds of one dimension and batch size.
 template <class T>
@@ -41,9 +36,9 @@ CloudPair<T> cloud_pair(const Array<T>& x, const Array<T>& y, const Lengths& xl,
 template <class T>
 py::tuple chamfer_distance(const Array<T>& x, const Array<T>& y, const Lengths& x_lengths,
                            const Lengths& y_lengths, const Opt<T>& weights,
-                           const std::string& distance, const std::string& point_reduction,
-                           const std::string& batch_reduction, bool single_directional,
-                           double x_weight, double y_weight, const std::string& method,
+                           PointDistance distance, PointReduction point_reduction,
+                           Reduction batch_reduction, bool single_directional,
+                           double x_weight, double y_weight, SearchMethod method,
                            bool want_grad, double grad_scale, const Opt<T>& grad_cloud,
                            const Opt<T>& grad_point_x, const Opt<T>& grad_point_y,
                            const Opt<T>& grad_out_x, const Opt<T>& grad_out_y, int num_threads) {
@@ -51,22 +46,14 @@ py::tuple chamfer_distance(const Array<T>& x, const Array<T>& y, const Lengths& 
     require_threads(num_threads);
     require_length(weights, "weights", c.batch);
     ChamferParams prm;
-    prm.distance = parse_choice<PointDistance>(
-        "distance", distance,
-        {{"squared_l2", PointDistance::SquaredL2}, {"l2", PointDistance::L2}, {"l1", PointDistance::L1}});
-    prm.point_reduction = parse_choice<PointReduction>("point_reduction", point_reduction,
-                                                       {{"mean", PointReduction::Mean},
-                                                        {"sum", PointReduction::Sum},
-                                                        {"max", PointReduction::Max},
-                                                        {"none", PointReduction::None}});
-    prm.method = parse_method(method);
+    prm.distance = distance;
+    prm.point_reduction = point_reduction;
+    prm.method = method;
     prm.single_directional = single_directional;
     prm.x_weight = x_weight;
     prm.y_weight = y_weight;
     ChamferOutput<T> out;
-    out.batch_reduction = parse_reduction(batch_reduction);
-    if (prm.point_reduction == PointReduction::None && out.batch_reduction != Reduction::None)
-        fail("batch_reduction: point_reduction='none' needs batch_reduction='none'");
+    out.batch_reduction = batch_reduction;
     const bool both = !single_directional;
     Array<T> dist_x({c.batch, c.p});
     Labels idx_x({c.batch, c.p});
@@ -110,20 +97,17 @@ py::tuple chamfer_distance(const Array<T>& x, const Array<T>& y, const Lengths& 
 
 template <class T>
 py::tuple nearest_neighbors(const Array<T>& x, const Array<T>& y, const Lengths& x_lengths,
-                            const Lengths& y_lengths, index_t k, int p, const std::string& method,
+                            const Lengths& y_lengths, index_t k, SearchMetric metric, SearchMethod method,
                             int num_threads) {
     const CloudPair<T> c = cloud_pair(x, y, x_lengths, y_lengths);
     require_threads(num_threads);
     if (k < 1) fail("k: expected a positive integer, got " + std::to_string(k));
-    if (p != 1 && p != 2) fail("p: expected 1 or 2, got " + std::to_string(p));
-    const SearchMethod m = parse_method(method);
     Array<T> dist({c.batch, c.p, k});
     Labels idx({c.batch, c.p, k});
     T* od = dist.mutable_data();
     index_t* oi = idx.mutable_data();
     run_without_gil(num_threads, [&] {
-        kernels<T>().nearest_neighbors(c, k, p == 1 ? SearchMetric::L1 : SearchMetric::SquaredL2,
-                                       m, od, oi, num_threads);
+        kernels<T>().nearest_neighbors(c, k, metric, method, od, oi, num_threads);
     });
     return py::make_tuple(dist, idx);
 }
@@ -141,13 +125,33 @@ void define(py::module_& m) {
           py::arg("num_threads"));
     m.def("nearest_neighbors", &nearest_neighbors<T>, py::arg("x").noconvert(),
           py::arg("y").noconvert(), py::arg("x_lengths").noconvert(),
-          py::arg("y_lengths").noconvert(), py::arg("k"), py::arg("p"), py::arg("method"),
+          py::arg("y_lengths").noconvert(), py::arg("k"), py::arg("metric"), py::arg("method"),
           py::arg("num_threads"));
 }
 
 }  // namespace
 
 void bind_pointcloud(py::module_& m) {
+    py::native_enum<PointDistance>(m, "PointDistance", "enum.Enum")
+        .value("SQUARED_L2", PointDistance::SquaredL2)
+        .value("L2", PointDistance::L2)
+        .value("L1", PointDistance::L1)
+        .finalize();
+    py::native_enum<PointReduction>(m, "PointReduction", "enum.Enum")
+        .value("MEAN", PointReduction::Mean)
+        .value("SUM", PointReduction::Sum)
+        .value("MAX", PointReduction::Max)
+        .value("NONE", PointReduction::None)
+        .finalize();
+    py::native_enum<SearchMethod>(m, "SearchMethod", "enum.Enum")
+        .value("AUTO", SearchMethod::Auto)
+        .value("KDTREE", SearchMethod::KdTree)
+        .value("BRUTE", SearchMethod::Brute)
+        .finalize();
+    py::native_enum<SearchMetric>(m, "SearchMetric", "enum.Enum")
+        .value("SQUARED_L2", SearchMetric::SquaredL2)
+        .value("L1", SearchMetric::L1)
+        .finalize();
     define<float>(m);
     define<double>(m);
 }

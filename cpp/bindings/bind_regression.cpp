@@ -1,4 +1,5 @@
 // Bindings for regression kernels: checks, allocation, GIL release; no maths.
+#include <pybind11/native_enum.h>
 #include <pybind11/stl.h>
 
 #include "loss_call.hpp"
@@ -6,29 +7,21 @@
 namespace fastloss::bind {
 namespace {
 
-PointwiseKind parse_kind(const std::string& kind) {
-    if (kind == "squared") return PointwiseKind::Squared;
-    if (kind == "absolute") return PointwiseKind::Absolute;
-    if (kind == "huber") return PointwiseKind::Huber;
-    if (kind == "smooth_l1") return PointwiseKind::SmoothL1;
-    fail("kind: expected 'squared', 'absolute', 'huber' or 'smooth_l1', got '" + kind + "'");
-}
-
 template <class T>
 py::tuple pointwise(const Array<T>& pred, const Array<T>& target,
-                    const std::optional<Array<T>>& weight, const std::string& kind,
-                    double threshold, const std::string& reduction, bool want_grad,
+                    const std::optional<Array<T>>& weight, PointwiseKind kind,
+                    double threshold, Reduction reduction, bool want_grad,
                     double grad_scale, const std::optional<Array<T>>& grad_output,
                     const std::optional<Array<T>>& grad_out, int num_threads) {
     require_same_shape(pred, "pred", target, "target");
     require_optional_shape(weight, "weight", pred, "pred");
     require_nonempty(pred, "pred");
-    const PointwiseParams params{parse_kind(kind), threshold};
+    const PointwiseParams params{kind, threshold};
     const T* p = pred.data();
     const T* t = target.data();
     const T* w = data_or_null(weight);
     const index_t n = pred.size();
-    return call_loss<T>(parse_reduction(reduction), shape_of(pred), shape_of(pred),
+    return call_loss<T>(reduction, shape_of(pred), shape_of(pred),
                         GradRequest<T>{want_grad, grad_scale, grad_output, grad_out}, num_threads,
                         "target", [&](LossOutput<T>& out) {
                             kernels<T>().pointwise_regression(p, t, w, n, params, out, num_threads);
@@ -87,6 +80,12 @@ void define(py::module_& m) {
 }  // namespace
 
 void bind_regression(py::module_& m) {
+    py::native_enum<PointwiseKind>(m, "PointwiseKind", "enum.Enum")
+        .value("SQUARED", PointwiseKind::Squared)
+        .value("ABSOLUTE", PointwiseKind::Absolute)
+        .value("HUBER", PointwiseKind::Huber)
+        .value("SMOOTH_L1", PointwiseKind::SmoothL1)
+        .finalize();
     define<float>(m);
     define<double>(m);
 }

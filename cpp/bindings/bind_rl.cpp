@@ -148,7 +148,7 @@ inline void require_actions(const Labels& actions, const char* name, index_t n, 
 template <class T>
 py::tuple policy_gradient_loss(const Array<T>& logits, const Labels& actions,
                                const Array<T>& advantages, const Opt<T>& weights,
-                               double entropy_coef, const std::string& reduction, bool want_grad,
+                               double entropy_coef, Reduction reduction, bool want_grad,
                                double grad_scale, const Opt<T>& grad_output, const Opt<T>& grad_out,
                                int num_threads) {
     require_ndim(logits, "logits", 2);
@@ -159,7 +159,7 @@ py::tuple policy_gradient_loss(const Array<T>& logits, const Labels& actions,
     if (weights) require_row_array(*weights, "weights", n);
     const T *x = logits.data(), *adv = advantages.data(), *w = data_or_null(weights);
     const index_t* a = actions.data();
-    return call_loss<T>(parse_reduction(reduction), {n}, shape_of(logits),
+    return call_loss<T>(reduction, {n}, shape_of(logits),
                         GradRequest<T>{want_grad, grad_scale, grad_output, grad_out}, num_threads,
                         "advantages", [&](LossOutput<T>& out) {
                             kernels<T>().policy_gradient_loss(x, a, adv, w, n, c, entropy_coef, out,
@@ -171,8 +171,8 @@ py::tuple policy_gradient_loss(const Array<T>& logits, const Labels& actions,
 template <class T>
 py::tuple q_learning_loss(const Array<T>& q_tm1, const Labels& a_tm1, const Array<T>& r_t,
                           const Array<T>& discount_t, const Array<T>& q_t, const Opt<T>& selector,
-                          const Opt<T>& weights, const std::string& loss, double delta,
-                          const std::string& reduction, bool want_grad, double grad_scale,
+                          const Opt<T>& weights, bool huber, double delta,
+                          Reduction reduction, bool want_grad, double grad_scale,
                           const Opt<T>& grad_output, const Opt<T>& grad_out, int num_threads) {
     require_ndim(q_tm1, "q_tm1", 2);
     require_nonempty(q_tm1, "q_tm1");
@@ -183,13 +183,10 @@ py::tuple q_learning_loss(const Array<T>& q_tm1, const Labels& a_tm1, const Arra
     require_row_array(r_t, "r_t", n);
     require_row_array(discount_t, "discount_t", n);
     if (weights) require_row_array(*weights, "weights", n);
-    if (loss != "huber" && loss != "squared")
-        fail("loss: expected 'huber' or 'squared', got '" + loss + "'");
-    const bool huber = loss == "huber";
     const T *q0 = q_tm1.data(), *r = r_t.data(), *disc = discount_t.data(), *q1 = q_t.data(),
             *sel = data_or_null(selector), *w = data_or_null(weights);
     const index_t* a = a_tm1.data();
-    return call_loss<T>(parse_reduction(reduction), {n}, shape_of(q_tm1),
+    return call_loss<T>(reduction, {n}, shape_of(q_tm1),
                         GradRequest<T>{want_grad, grad_scale, grad_output, grad_out, true},
                         num_threads, "r_t", [&](LossOutput<T>& out) {
                             kernels<T>().q_learning_loss(q0, a, r, disc, q1, sel, w, n, c, huber,
@@ -224,7 +221,7 @@ void define(py::module_& m) {
     m.def("q_learning_loss", &q_learning_loss<T>, py::arg("q_tm1").noconvert(),
           py::arg("a_tm1").noconvert(), py::arg("r_t").noconvert(),
           py::arg("discount_t").noconvert(), py::arg("q_t").noconvert(),
-          py::arg("q_t_selector").noconvert(), py::arg("weights").noconvert(), py::arg("loss"),
+          py::arg("q_t_selector").noconvert(), py::arg("weights").noconvert(), py::arg("huber"),
           py::arg("delta"), FASTLOSS_GRAD_ARGS);
 }
 

@@ -2,6 +2,7 @@
 // allocation, GIL release; no maths. Problems arrive batched: points (B, n, D) and (B, m, D),
 // or costs (B, n, m); masses (B, n) and (B, m) in double, already checked and balanced by the
 // Python layer. Results come back as a dict of arrays.
+#include <pybind11/native_enum.h>
 #include <pybind11/stl.h>
 
 #include <cmath>
@@ -72,7 +73,7 @@ py::dict earth_movers_distance(const Opt<T>& x, const Opt<T>& y, const Opt<T>& c
                                const Array<double>& a, const Array<double>& b, double power,
                                std::int64_t max_iter, bool want_plan, bool want_duals,
                                bool want_grad, const Array<double>& grad_scale,
-                               index_t dense_cost_entries, const std::string& method,
+                               index_t dense_cost_entries, TransportMethod method,
                                int num_threads) {
     require_threads(num_threads);
     TransportBatch<T> in;
@@ -89,10 +90,7 @@ py::dict earth_movers_distance(const Opt<T>& x, const Opt<T>& y, const Opt<T>& c
     }
     set_masses(in, x_lengths, y_lengths, a, b, grad_scale, power, dense_cost_entries);
     require_max_iter(max_iter);
-    in.method = parse_choice<TransportMethod>("method", method,
-                                              {{"auto", TransportMethod::Auto},
-                                               {"shortest_path", TransportMethod::ShortestPath},
-                                               {"network_simplex", TransportMethod::NetworkSimplex}});
+    in.method = method;
     const index_t batch = in.batch, plan_len = in.n + in.m - 1;
     py::dict result;
     TransportOutput<T> out;
@@ -245,6 +243,11 @@ void define(py::module_& m) {
 }  // namespace
 
 void bind_transport(py::module_& m) {
+    py::native_enum<TransportMethod>(m, "TransportMethod", "enum.Enum")
+        .value("AUTO", TransportMethod::Auto)
+        .value("SHORTEST_PATH", TransportMethod::ShortestPath)
+        .value("NETWORK_SIMPLEX", TransportMethod::NetworkSimplex)
+        .finalize();
     define<float>(m);
     define<double>(m);
 }

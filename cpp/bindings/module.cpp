@@ -1,6 +1,7 @@
 // fastloss._core: the private extension module. Each family registers itself; this file adds
 // only build and thread information.
 #include <pybind11/pybind11.h>
+#include <pybind11/native_enum.h>
 #include <pybind11/stl.h>
 
 #include "fastloss/common/contention.hpp"
@@ -40,6 +41,11 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
         "current_isa", [] { return std::string(fastloss::kernel_table().isa); },
         "The instruction set whose kernels are in use.");
     m.attr("SMALL_CLASSES") = fastloss::kSmallClasses;
+    py::native_enum<fastloss::Reduction>(m, "Reduction", "enum.Enum")
+        .value("NONE", fastloss::Reduction::None)
+        .value("MEAN", fastloss::Reduction::Mean)
+        .value("SUM", fastloss::Reduction::Sum)
+        .finalize();
     m.def("_set_isa", &fastloss::select_isa, py::arg("name"),
           "Switch kernels (testing aid); returns False if the set is not available.");
     fastloss::bind::bind_regression(m);

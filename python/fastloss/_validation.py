@@ -16,15 +16,9 @@ the same way:
 
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Any
 
 import numpy as np
-
-from . import _config
-
-REDUCTIONS = ("none", "mean", "sum")
 
 
 def _kind_error(name: str, arr: np.ndarray, expected: str) -> TypeError:
@@ -79,14 +73,6 @@ def as_labels(value: Any, name: str = "labels") -> np.ndarray:
     return np.asarray(arr, dtype=np.int64, order="C")
 
 
-def check_reduction(reduction: str, allowed: tuple[str, ...] = REDUCTIONS) -> str:
-    if not isinstance(reduction, str) or reduction not in allowed:
-        options = ", ".join(repr(r) for r in allowed)
-        msg = f"reduction: expected one of {options}, got {reduction!r}"
-        raise ValueError(msg)
-    return reduction
-
-
 def check_same_shape(a: np.ndarray, a_name: str, b: np.ndarray, b_name: str) -> None:
     if a.shape != b.shape:
         msg = f"{b_name}: expected the shape of {a_name} {a.shape}, got {b.shape}"
@@ -97,29 +83,6 @@ def check_nonempty(a: np.ndarray, name: str) -> None:
     if a.size == 0:
         msg = f"{name}: expected a non-empty array, got shape {a.shape}"
         raise ValueError(msg)
-
-
-def check_number(value: Any, name: str, *, minimum: float | None = None,
-                 strict: bool = False, maximum: float | None = None) -> float:
-    """A finite real scalar within [minimum, maximum] (minimum excluded when strict).
-
-    Infinite options are refused: every formula here turns them into NaN or into a loss that
-    no longer depends on its input (inf - inf, 0 * inf, exp(inf)).
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        msg = f"{name}: expected a real number, got {type(value).__name__}"
-        raise TypeError(msg)
-    v = float(value)
-    too_small = minimum is not None and (v <= minimum if strict else v < minimum)
-    too_large = maximum is not None and v > maximum
-    if too_small or too_large or not math.isfinite(v):
-        lo = "-inf" if minimum is None else f"{minimum:g}"
-        hi = "inf" if maximum is None else f"{maximum:g}"
-        bracket = "(" if strict or minimum is None else "["
-        hi_bracket = ")" if maximum is None else "]"
-        msg = f"{name}: expected a number in {bracket}{lo}, {hi}{hi_bracket}, got {value!r}"
-        raise ValueError(msg)
-    return v
 
 
 def broadcast_weight(weight: np.ndarray | None, shape: tuple[int, ...], name: str = "weight"
@@ -205,10 +168,6 @@ def check_grad_outs(grad_out: Any, dtype: np.dtype, shapes: tuple[tuple[int, ...
                 msg = f"grad_out: buffers {i} and {j} share memory; give each gradient its own"
                 raise ValueError(msg)
     return bufs
-
-
-def resolve_threads(num_threads: int | None) -> int:
-    return _config.resolve_num_threads(num_threads)
 
 
 def finish(value: Any, dtype: np.dtype, shape: tuple[int, ...] | None = None) -> Any:

@@ -8,19 +8,18 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from .._docs import GRAD_NOTE, fill_doc
+from .._docs import fill_doc
+from .._loss import loss
+from .._options import check_number, check_reduction, reduction_enum, resolve_threads
 from .._validation import (
     as_float_arrays,
     as_labels,
     broadcast_weight,
     check_grad_out,
     check_nonempty,
-    check_number,
-    check_reduction,
     check_same_shape,
     finish,
     grad_output_args,
-    resolve_threads,
 )
 from ._layout import ClassLayout
 
@@ -60,7 +59,7 @@ def _binary_cross_entropy(logits, targets, weight, pos_weight, alpha, reduction,
         pw = broadcast_weight(pw, (cols,), "pos_weight")
     scale, per_item = grad_output_args(grad_output, dtype, x.shape, reduction)
     out = check_grad_out(grad_out, dtype, x.shape, (x, t, w, pw))
-    value, grad = _core.binary_cross_entropy(x, t, w, pw, a, reduction, want_grad, scale,
+    value, grad = _core.binary_cross_entropy(x, t, w, pw, a, reduction_enum(reduction), want_grad, scale,
                                              per_item, out, resolve_threads(num_threads))
     return finish(value, dtype, x.shape), finish(grad, dtype, x.shape)
 
@@ -85,10 +84,16 @@ _BCE_PARAMS = """
         Threads for this call (default :func:`fastloss.get_num_threads`)."""
 
 
+@loss(grads="logits",
+      grad_doc="""its gradient w.r.t. ``logits``, in one fused pass.
+
+    d l / d x = w alpha_t [(1 - t) sigma(x) - p_w t sigma(-x)]  (= sigma(x) - t when unweighted).""")
 @fill_doc(params=_BCE_PARAMS)
-def binary_cross_entropy(logits: ArrayLike, targets: ArrayLike, *, weight: ArrayLike | None = None,
-                         pos_weight: ArrayLike | None = None, alpha: float | None = None,
-                         reduction: str = "mean", num_threads: int | None = None) -> Any:
+def binary_cross_entropy(logits: ArrayLike, targets: ArrayLike, *,
+                         weight: ArrayLike | None = None, pos_weight: ArrayLike | None = None,
+                         alpha: float | None = None, reduction: str = "mean",
+                         grad_output: Any = None, grad_out: np.ndarray | None = None,
+                         num_threads: int | None = None, want_grad: bool) -> tuple[Any, Any]:
     """Binary cross-entropy from logits (``binary_cross_entropy_with_logits``).
 
     .. math::
@@ -122,27 +127,11 @@ def binary_cross_entropy(logits: ArrayLike, targets: ArrayLike, *, weight: Array
     >>> round(float(fastloss.binary_cross_entropy([2.0, -1.0], [1.0, 0.0])), 4)
     0.2201
     """
-    return _binary_cross_entropy(logits, targets, weight, pos_weight, alpha, reduction, None,
-                                 num_threads, False)[0]
-
-
-@fill_doc(grad=GRAD_NOTE)
-def binary_cross_entropy_value_and_grad(logits: ArrayLike, targets: ArrayLike, *,
-                                        weight: ArrayLike | None = None,
-                                        pos_weight: ArrayLike | None = None,
-                                        alpha: float | None = None, reduction: str = "mean",
-                                        grad_output: Any = None,
-                                        grad_out: np.ndarray | None = None,
-                                        num_threads: int | None = None
-                                        ) -> tuple[Any, np.ndarray]:
-    """:func:`binary_cross_entropy` and its gradient w.r.t. ``logits``, in one fused pass.
-
-    d l / d x = w alpha_t [(1 - t) sigma(x) - p_w t sigma(-x)]  (= sigma(x) - t when unweighted).
-
-    <grad>
-    """
     return _binary_cross_entropy(logits, targets, weight, pos_weight, alpha, reduction,
-                                 grad_output, num_threads, True, grad_out)
+                                 grad_output, num_threads, want_grad, grad_out)
+
+
+binary_cross_entropy_value_and_grad = binary_cross_entropy.value_and_grad
 
 
 # ---------------------------------------------------------------------------------------------
@@ -168,11 +157,11 @@ def _cross_entropy(logits, target, weight, ignore_index, label_smoothing, reduct
     threads = resolve_threads(num_threads)
     if probs:
         check_same_shape(x, "logits", t, "labels_or_probs")
-        value, grad = _core.cross_entropy_probs(rows, layout.rows(t), w, eps, reduction, want_grad,
+        value, grad = _core.cross_entropy_probs(rows, layout.rows(t), w, eps, reduction_enum(reduction), want_grad,
                                                 scale, per_item, layout.rows_out(out), threads)
     else:
         labels = layout.check_items(as_labels(target, "labels_or_probs"), "labels_or_probs")
-        value, grad = _core.cross_entropy_labels(rows, labels, w, ignore, eps, reduction, want_grad,
+        value, grad = _core.cross_entropy_labels(rows, labels, w, ignore, eps, reduction_enum(reduction), want_grad,
                                                  scale, per_item, layout.rows_out(out), threads)
     return finish(layout.items(value), dtype), layout.from_rows(grad, out)
 
@@ -199,11 +188,17 @@ _CE_PARAMS = """
         Threads for this call (default :func:`fastloss.get_num_threads`)."""
 
 
+@loss(grads="logits",
+      grad_doc="""its gradient w.r.t. ``logits``, in one fused pass.
+
+    For integer labels, d l_i / d x_ic = a p_ic - b_c with a = (1 - eps) w_y + (eps / C) sum_k w_k
+    and b_c = (1 - eps) w_y [c = y] + (eps / C) w_c.""")
 @fill_doc(params=_CE_PARAMS)
 def cross_entropy(logits: ArrayLike, labels_or_probs: ArrayLike, *,
                   weight: ArrayLike | None = None, ignore_index: int = -100,
-                  label_smoothing: float = 0.0, reduction: str = "mean",
-                  num_threads: int | None = None) -> Any:
+                  label_smoothing: float = 0.0, reduction: str = "mean", grad_output: Any = None,
+                  grad_out: np.ndarray | None = None, num_threads: int | None = None,
+                  want_grad: bool) -> tuple[Any, Any]:
     """Softmax cross-entropy from logits, ``torch.nn.functional.cross_entropy``'s conventions.
 
     With integer labels y and smoothing eps,
@@ -248,21 +243,7 @@ def cross_entropy(logits: ArrayLike, labels_or_probs: ArrayLike, *,
     0.1698
     """
     return _cross_entropy(logits, labels_or_probs, weight, ignore_index, label_smoothing,
-                          reduction, None, num_threads, False)[0]
+                          reduction, grad_output, num_threads, want_grad, grad_out)
 
 
-@fill_doc(grad=GRAD_NOTE)
-def cross_entropy_value_and_grad(logits: ArrayLike, labels_or_probs: ArrayLike, *,
-                                 weight: ArrayLike | None = None, ignore_index: int = -100,
-                                 label_smoothing: float = 0.0, reduction: str = "mean",
-                                 grad_output: Any = None, grad_out: np.ndarray | None = None,
-                                 num_threads: int | None = None) -> tuple[Any, np.ndarray]:
-    """:func:`cross_entropy` and its gradient w.r.t. ``logits``, in one fused pass.
-
-    For integer labels, d l_i / d x_ic = a p_ic - b_c with a = (1 - eps) w_y + (eps / C) sum_k w_k
-    and b_c = (1 - eps) w_y [c = y] + (eps / C) w_c.
-
-    <grad>
-    """
-    return _cross_entropy(logits, labels_or_probs, weight, ignore_index, label_smoothing,
-                          reduction, grad_output, num_threads, True, grad_out)
+cross_entropy_value_and_grad = cross_entropy.value_and_grad

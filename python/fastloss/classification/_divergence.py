@@ -7,31 +7,38 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from .._docs import GRAD_NOTE, fill_doc
+from .._loss import loss
+from .._options import (
+    REDUCTION,
+    Choice,
+    check_number,
+    reduction_enum,
+    resolve_threads,
+)
 from .._validation import (
     as_float_arrays,
     check_grad_out,
     check_nonempty,
-    check_number,
-    check_reduction,
     check_same_shape,
     finish,
     grad_output_args,
-    resolve_threads,
 )
 from ._layout import ClassLayout
 
 ArrayLike = Any
 
 
+# "batchmean" is the kernel's mean over the batch size instead of the element count
+KL_REDUCTION = Choice("reduction", {**REDUCTION.words, "batchmean": REDUCTION.words["mean"]})
+
+
 def _kl(input, target, log_input, log_target, reduction, grad_output, num_threads, want_grad,
         grad_out=None):
-    check_reduction(reduction, ("none", "mean", "sum", "batchmean"))
+    kernel_reduction = KL_REDUCTION(reduction)
     (q, p), dtype = as_float_arrays(input=input, target=target)
     check_same_shape(q, "input", p, "target")
     check_nonempty(q, "input")
     denominator = float(q.shape[0] if (reduction == "batchmean" and q.ndim) else q.size)
-    kernel_reduction = "mean" if reduction == "batchmean" else reduction
     scale, per_item = grad_output_args(grad_output, dtype, q.shape, reduction)
     out = check_grad_out(grad_out, dtype, q.shape, (q, p))
     value, grad = _core.kl_divergence(q, p, bool(log_input), bool(log_target), kernel_reduction,
@@ -40,9 +47,11 @@ def _kl(input, target, log_input, log_target, reduction, grad_output, num_thread
     return finish(value, dtype, q.shape), finish(grad, dtype, q.shape)
 
 
+@loss(grads="input", grad_doc="""its gradient w.r.t. ``input``, in one pass.""")
 def kl_divergence(input: ArrayLike, target: ArrayLike, *, log_input: bool = False,
-                  log_target: bool = False, reduction: str = "mean",
-                  num_threads: int | None = None) -> Any:
+                  log_target: bool = False, reduction: str = "mean", grad_output: Any = None,
+                  grad_out: np.ndarray | None = None, num_threads: int | None = None,
+                  want_grad: bool) -> tuple[Any, Any]:
     """Kullback-Leibler divergence KL(target || input), element-wise.
 
     .. math:: \\ell_i = p_i (\\log p_i - \\log q_i), \\qquad 0 \\log 0 = 0,
@@ -82,20 +91,11 @@ def kl_divergence(input: ArrayLike, target: ArrayLike, *, log_input: bool = Fals
     >>> round(float(fastloss.kl_divergence([[0.5, 0.5]], [[0.9, 0.1]], reduction="batchmean")), 4)
     0.3681
     """
-    return _kl(input, target, log_input, log_target, reduction, None, num_threads, False)[0]
-
-
-@fill_doc(grad=GRAD_NOTE)
-def kl_divergence_value_and_grad(input: ArrayLike, target: ArrayLike, *, log_input: bool = False,
-                                 log_target: bool = False, reduction: str = "mean",
-                                 grad_output: Any = None, grad_out: np.ndarray | None = None,
-                                 num_threads: int | None = None) -> tuple[Any, np.ndarray]:
-    """:func:`kl_divergence` and its gradient w.r.t. ``input``, in one pass.
-
-    <grad>
-    """
-    return _kl(input, target, log_input, log_target, reduction, grad_output, num_threads, True,
+    return _kl(input, target, log_input, log_target, reduction, grad_output, num_threads, want_grad,
                grad_out)
+
+
+kl_divergence_value_and_grad = kl_divergence.value_and_grad
 
 
 # Where distillation_kl is accurate in float32 and float64: T^2 and the logits / T stay finite,
@@ -105,7 +105,7 @@ TEMPERATURE_RANGE = (1e-8, 1e30)
 
 def _distillation(student, teacher, temperature, reduction, grad_output, num_threads, want_grad,
                   grad_out=None):
-    check_reduction(reduction, ("none", "mean", "sum", "batchmean"))
+    KL_REDUCTION.check(reduction)
     reduction = "mean" if reduction == "batchmean" else reduction
     temp = check_number(temperature, "temperature", minimum=TEMPERATURE_RANGE[0],
                         maximum=TEMPERATURE_RANGE[1])
@@ -115,15 +115,18 @@ def _distillation(student, teacher, temperature, reduction, grad_output, num_thr
     scale, per_item = grad_output_args(grad_output, dtype, layout.item_shape, reduction)
     per_item = None if per_item is None else per_item.reshape(-1)
     out = check_grad_out(grad_out, dtype, s.shape, (s, t))
-    value, grad = _core.distillation_kl(layout.rows(s), layout.rows(t), temp, reduction,
+    value, grad = _core.distillation_kl(layout.rows(s), layout.rows(t), temp,
+                                        reduction_enum(reduction),
                                         want_grad, scale, per_item, layout.rows_out(out),
                                         resolve_threads(num_threads))
     return finish(layout.items(value), dtype), layout.from_rows(grad, out)
 
 
+@loss(grads="student_logits", grad_doc="""its gradient w.r.t. ``student_logits``.""")
 def distillation_kl(student_logits: ArrayLike, teacher_logits: ArrayLike, *,
-                    temperature: float = 1.0, reduction: str = "mean",
-                    num_threads: int | None = None) -> Any:
+                    temperature: float = 1.0, reduction: str = "mean", grad_output: Any = None,
+                    grad_out: np.ndarray | None = None, num_threads: int | None = None,
+                    want_grad: bool) -> tuple[Any, Any]:
     """Knowledge-distillation loss between two sets of logits (Hinton et al. 2015).
 
     .. math::
@@ -164,18 +167,8 @@ def distillation_kl(student_logits: ArrayLike, teacher_logits: ArrayLike, *,
     >>> round(float(fastloss.distillation_kl([[1.0, 0.0]], [[0.0, 1.0]], temperature=2.0)), 4)
     0.4898
     """
-    return _distillation(student_logits, teacher_logits, temperature, reduction, None,
-                         num_threads, False)[0]
-
-
-@fill_doc(grad=GRAD_NOTE)
-def distillation_kl_value_and_grad(student_logits: ArrayLike, teacher_logits: ArrayLike, *,
-                                   temperature: float = 1.0, reduction: str = "mean",
-                                   grad_output: Any = None, grad_out: np.ndarray | None = None,
-                                   num_threads: int | None = None) -> tuple[Any, np.ndarray]:
-    """:func:`distillation_kl` and its gradient w.r.t. ``student_logits``.
-
-    <grad>
-    """
     return _distillation(student_logits, teacher_logits, temperature, reduction, grad_output,
-                         num_threads, True, grad_out)
+                         num_threads, want_grad, grad_out)
+
+
+distillation_kl_value_and_grad = distillation_kl.value_and_grad

@@ -7,18 +7,17 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from .._docs import GRAD_NOTE, fill_doc
+from .._docs import fill_doc
+from .._loss import loss
+from .._options import check_number, check_reduction, reduction_enum, resolve_threads
 from .._validation import (
     as_float_arrays,
     as_labels,
     check_grad_out,
     check_nonempty,
-    check_number,
-    check_reduction,
     check_same_shape,
     finish,
     grad_output_args,
-    resolve_threads,
 )
 from ._cross_entropy import check_alpha, check_ignore_index
 from ._layout import ClassLayout
@@ -46,15 +45,21 @@ def _sigmoid_focal(logits, targets, alpha, gamma, reduction, grad_output, num_th
     check_nonempty(x, "logits")
     scale, per_item = grad_output_args(grad_output, dtype, x.shape, reduction)
     out = check_grad_out(grad_out, dtype, x.shape, (x, t))
-    value, grad = _core.sigmoid_focal_loss(x, t, a, g, reduction, want_grad, scale, per_item, out,
+    value, grad = _core.sigmoid_focal_loss(x, t, a, g, reduction_enum(reduction), want_grad, scale, per_item, out,
                                            resolve_threads(num_threads))
     return finish(value, dtype, x.shape), finish(grad, dtype, x.shape)
 
 
+@loss(grads="logits",
+      grad_doc="""its gradient w.r.t. ``logits``, in one fused pass.
+
+    For hard targets y in {-1, +1} and alpha = 1 this is
+    y (1 - p_t)^gamma (gamma p_t log p_t + p_t - 1).""")
 @fill_doc(ref=_REFERENCE)
 def sigmoid_focal_loss(logits: ArrayLike, targets: ArrayLike, *, alpha: float | None = 0.25,
-                       gamma: float = 2.0, reduction: str = "mean",
-                       num_threads: int | None = None) -> Any:
+                       gamma: float = 2.0, reduction: str = "mean", grad_output: Any = None,
+                       grad_out: np.ndarray | None = None, num_threads: int | None = None,
+                       want_grad: bool) -> tuple[Any, Any]:
     """Sigmoid focal loss, ``torchvision.ops.sigmoid_focal_loss``'s convention.
 
     .. math::
@@ -102,24 +107,11 @@ def sigmoid_focal_loss(logits: ArrayLike, targets: ArrayLike, *, alpha: float | 
     >>> round(float(fastloss.sigmoid_focal_loss([2.0, -1.0], [1.0, 0.0])), 4)
     0.0087
     """
-    return _sigmoid_focal(logits, targets, alpha, gamma, reduction, None, num_threads, False)[0]
-
-
-@fill_doc(grad=GRAD_NOTE)
-def sigmoid_focal_loss_value_and_grad(logits: ArrayLike, targets: ArrayLike, *,
-                                      alpha: float | None = 0.25, gamma: float = 2.0,
-                                      reduction: str = "mean", grad_output: Any = None,
-                                      grad_out: np.ndarray | None = None,
-                                      num_threads: int | None = None) -> tuple[Any, np.ndarray]:
-    """:func:`sigmoid_focal_loss` and its gradient w.r.t. ``logits``, in one fused pass.
-
-    For hard targets y in {-1, +1} and alpha = 1 this is
-    y (1 - p_t)^gamma (gamma p_t log p_t + p_t - 1).
-
-    <grad>
-    """
-    return _sigmoid_focal(logits, targets, alpha, gamma, reduction, grad_output, num_threads, True,
+    return _sigmoid_focal(logits, targets, alpha, gamma, reduction, grad_output, num_threads, want_grad,
                           grad_out)
+
+
+sigmoid_focal_loss_value_and_grad = sigmoid_focal_loss.value_and_grad
 
 
 def _softmax_focal(logits, labels, alpha, gamma, ignore_index, reduction, grad_output,
@@ -136,16 +128,18 @@ def _softmax_focal(logits, labels, alpha, gamma, ignore_index, reduction, grad_o
     scale, per_item = grad_output_args(grad_output, dtype, layout.item_shape, reduction)
     per_item = None if per_item is None else per_item.reshape(-1)
     out = check_grad_out(grad_out, dtype, x.shape, (x, a))
-    value, grad = _core.softmax_focal_loss(layout.rows(x), y, a, g, ignore, reduction, want_grad,
+    value, grad = _core.softmax_focal_loss(layout.rows(x), y, a, g, ignore, reduction_enum(reduction), want_grad,
                                            scale, per_item, layout.rows_out(out),
                                            resolve_threads(num_threads))
     return finish(layout.items(value), dtype), layout.from_rows(grad, out)
 
 
+@loss(grads="logits", grad_doc="""its gradient w.r.t. ``logits``, in one fused pass.""")
 @fill_doc(ref=_REFERENCE)
 def softmax_focal_loss(logits: ArrayLike, labels: ArrayLike, *, alpha: ArrayLike | None = None,
                        gamma: float = 2.0, ignore_index: int = -100, reduction: str = "mean",
-                       num_threads: int | None = None) -> Any:
+                       grad_output: Any = None, grad_out: np.ndarray | None = None,
+                       num_threads: int | None = None, want_grad: bool) -> tuple[Any, Any]:
     """Multi-class focal loss on the softmax of the logits.
 
     .. math:: \\ell_i = -\\alpha_{y_i} (1 - p_{i y_i})^\\gamma \\log p_{i y_i},
@@ -182,19 +176,8 @@ def softmax_focal_loss(logits: ArrayLike, labels: ArrayLike, *, alpha: ArrayLike
     >>> round(float(fastloss.softmax_focal_loss([[2.0, 0.0, -1.0]], [0])), 4)
     0.0041
     """
-    return _softmax_focal(logits, labels, alpha, gamma, ignore_index, reduction, None,
-                          num_threads, False)[0]
-
-
-@fill_doc(grad=GRAD_NOTE)
-def softmax_focal_loss_value_and_grad(logits: ArrayLike, labels: ArrayLike, *,
-                                      alpha: ArrayLike | None = None, gamma: float = 2.0,
-                                      ignore_index: int = -100, reduction: str = "mean",
-                                      grad_output: Any = None, grad_out: np.ndarray | None = None,
-                                      num_threads: int | None = None) -> tuple[Any, np.ndarray]:
-    """:func:`softmax_focal_loss` and its gradient w.r.t. ``logits``, in one fused pass.
-
-    <grad>
-    """
     return _softmax_focal(logits, labels, alpha, gamma, ignore_index, reduction, grad_output,
-                          num_threads, True, grad_out)
+                          num_threads, want_grad, grad_out)
+
+
+softmax_focal_loss_value_and_grad = softmax_focal_loss.value_and_grad

@@ -13,13 +13,8 @@ import numpy as np
 
 from .. import _core
 from .._docs import fill_doc
-from .._validation import (
-    as_float_arrays,
-    check_grad_out,
-    check_number,
-    finish,
-    resolve_threads,
-)
+from .._options import check_number, resolve_threads
+from .._validation import as_float_arrays, check_grad_out, finish
 
 ArrayLike = Any
 

@@ -9,15 +9,20 @@ from typing import Any
 import numpy as np
 
 from .. import _core
+from .._loss import loss
+from .._options import (
+    Choice,
+    check_number,
+    check_reduction,
+    reduction_enum,
+    resolve_threads,
+)
 from .._validation import (
     as_float_arrays,
     check_grad_outs,
-    check_number,
-    check_reduction,
     check_same_shape,
     finish,
     grad_output_args,
-    resolve_threads,
 )
 
 ArrayLike = Any
@@ -67,15 +72,24 @@ def _margin_ranking(x1, x2, y, margin, reduction, grad_output, num_threads, want
     g1, g2 = check_grad_outs(grad_out, dtype, (a.shape, a.shape), (a, b, t))
     flat = (a.reshape(-1), b.reshape(-1), t.reshape(-1))
     value, d1, d2 = _core.margin_ranking_loss(
-        *flat, m, reduction, want_grad, scale, _flat_or_none(per_item, -1),
+        *flat, m, reduction_enum(reduction), want_grad, scale, _flat_or_none(per_item, -1),
         _flat_or_none(g1, -1), _flat_or_none(g2, -1),
         resolve_threads(num_threads))
     grads = _grads(want_grad, (g1, g2), (d1, d2), a.shape)
     return finish(value, dtype, a.shape), grads
 
 
+@loss(grads=("x1", "x2"), grad_note="",
+      grad_doc="""its gradients ``(d / d x1, d / d x2)``.
+
+    ``grad_output`` (a scalar, or an array of the scores' shape with ``reduction="none"``)
+    scales the gradients as a vector-Jacobian product; ``grad_out`` is a pair of buffers of
+    the scores' shape and dtype that receive them. At the hinge (loss exactly 0) the gradient
+    is 0, as in PyTorch.""")
 def margin_ranking_loss(x1: ArrayLike, x2: ArrayLike, y: ArrayLike, *, margin: float = 0.0,
-                        reduction: str = "mean", num_threads: int | None = None) -> Any:
+                        reduction: str = "mean", grad_output: Any = None,
+                        grad_out: tuple[np.ndarray, np.ndarray] | None = None,
+                        num_threads: int | None = None, want_grad: bool) -> tuple[Any, Any]:
     """Margin ranking loss, ``torch.nn.functional.margin_ranking_loss``'s convention.
 
     .. math:: \\ell_i = \\max(0, -y_i (x_{1i} - x_{2i}) + \\text{margin}).
@@ -107,24 +121,11 @@ def margin_ranking_loss(x1: ArrayLike, x2: ArrayLike, y: ArrayLike, *, margin: f
     >>> float(fastloss.margin_ranking_loss([1.0, 0.0], [0.5, 0.5], [1, 1], margin=0.2))
     0.35
     """
-    return _margin_ranking(x1, x2, y, margin, reduction, None, num_threads, False)[0]
-
-
-def margin_ranking_loss_value_and_grad(x1: ArrayLike, x2: ArrayLike, y: ArrayLike, *,
-                                       margin: float = 0.0, reduction: str = "mean",
-                                       grad_output: Any = None,
-                                       grad_out: tuple[np.ndarray, np.ndarray] | None = None,
-                                       num_threads: int | None = None
-                                       ) -> tuple[Any, tuple[np.ndarray, np.ndarray]]:
-    """:func:`margin_ranking_loss` and its gradients ``(d / d x1, d / d x2)``.
-
-    ``grad_output`` (a scalar, or an array of the scores' shape with ``reduction="none"``)
-    scales the gradients as a vector-Jacobian product; ``grad_out`` is a pair of buffers of
-    the scores' shape and dtype that receive them. At the hinge (loss exactly 0) the gradient
-    is 0, as in PyTorch.
-    """
-    return _margin_ranking(x1, x2, y, margin, reduction, grad_output, num_threads, True,
+    return _margin_ranking(x1, x2, y, margin, reduction, grad_output, num_threads, want_grad,
                            grad_out)
+
+
+margin_ranking_loss_value_and_grad = margin_ranking_loss.value_and_grad
 
 
 # ---- triplet margin --------------------------------------------------------------------------
@@ -149,7 +150,7 @@ def _triplet(anchor, positive, negative, margin, p, eps, swap, reduction, grad_o
     scale, per_item = grad_output_args(grad_output, dtype, items, reduction)
     bufs = check_grad_outs(grad_out, dtype, (a.shape,) * 3, (a, ps, ng))
     value, ga, gp, gn = _core.triplet_margin_loss(
-        rows, rp, rn, m, norm, e, bool(swap), reduction,
+        rows, rp, rn, m, norm, e, bool(swap), reduction_enum(reduction),
         want_grad, scale, _flat_or_none(per_item, -1),
         *(_flat_or_none(g, rows.shape) for g in bufs),
         resolve_threads(num_threads))
@@ -157,10 +158,19 @@ def _triplet(anchor, positive, negative, margin, p, eps, swap, reduction, grad_o
     return finish(value, dtype, items), grads
 
 
+@loss(grads=("anchor", "positive", "negative"), grad_note="",
+      grad_doc="""its gradients w.r.t. the anchor, the positive and the
+    negative, in one pass.
+
+    ``grad_output`` (a scalar, or ``(N,)`` with ``reduction="none"``) scales them as a
+    vector-Jacobian product; ``grad_out`` is a tuple of three buffers of the inputs' shape
+    and dtype that receive them. Inactive triplets (loss 0) get 0, as in PyTorch.""")
 def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike, *,
                         margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
-                        swap: bool = False, reduction: str = "mean",
-                        num_threads: int | None = None) -> Any:
+                        swap: bool = False, reduction: str = "mean", grad_output: Any = None,
+                        grad_out: tuple[np.ndarray, np.ndarray, np.ndarray]
+                                       | None = None,
+                        num_threads: int | None = None, want_grad: bool) -> tuple[Any, Any]:
     """Triplet margin loss, ``torch.nn.functional.triplet_margin_loss``'s convention.
 
     .. math:: \\ell_i = \\max(0, d(a_i, p_i) - d(a_i, n_i) + \\text{margin}), \\quad
@@ -207,30 +217,19 @@ def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayL
     >>> round(float(fastloss.triplet_margin_loss(a, p, n, margin=1.5, eps=0.0)), 4)
     0.5
     """
-    return _triplet(anchor, positive, negative, margin, p, eps, swap, reduction, None,
-                    num_threads, False)[0]
-
-
-def triplet_margin_loss_value_and_grad(anchor: ArrayLike, positive: ArrayLike,
-                                       negative: ArrayLike, *, margin: float = 1.0,
-                                       p: float = 2.0, eps: float = 1e-6, swap: bool = False,
-                                       reduction: str = "mean", grad_output: Any = None,
-                                       grad_out: tuple[np.ndarray, np.ndarray, np.ndarray]
-                                       | None = None,
-                                       num_threads: int | None = None
-                                       ) -> tuple[Any, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """:func:`triplet_margin_loss` and its gradients w.r.t. the anchor, the positive and the
-    negative, in one pass.
-
-    ``grad_output`` (a scalar, or ``(N,)`` with ``reduction="none"``) scales them as a
-    vector-Jacobian product; ``grad_out`` is a tuple of three buffers of the inputs' shape
-    and dtype that receive them. Inactive triplets (loss 0) get 0, as in PyTorch.
-    """
     return _triplet(anchor, positive, negative, margin, p, eps, swap, reduction, grad_output,
-                    num_threads, True, grad_out)
+                    num_threads, want_grad, grad_out)
+
+
+triplet_margin_loss_value_and_grad = triplet_margin_loss.value_and_grad
 
 
 # ---- contrastive and angular (explicit pairs and triplets) -----------------------------------
+
+PAIR_DISTANCE = Choice("distance", {"euclidean": _core.PairDistance.EUCLIDEAN,
+                                   "squared": _core.PairDistance.SQUARED})
+SQUARED_HINGE = Choice("hinge", {"squared": True, "linear": False})
+
 
 def _contrastive(x1, x2, y, margin, pos_margin, distance, hinge, reduction, grad_output,
                  num_threads, want_grad, grad_out=None):
@@ -251,17 +250,24 @@ def _contrastive(x1, x2, y, margin, pos_margin, distance, hinge, reduction, grad
     scale, per_item = grad_output_args(grad_output, dtype, items, reduction)
     g1, g2 = check_grad_outs(grad_out, dtype, (a.shape, a.shape), (a, b, t))
     value, d1, d2 = _core.contrastive_loss(
-        rows, rows2, t, pm, m, distance, hinge, reduction, want_grad, scale,
+        rows, rows2, t, pm, m, PAIR_DISTANCE(distance), SQUARED_HINGE(hinge),
+        reduction_enum(reduction), want_grad, scale,
         _flat_or_none(per_item, -1),
         _flat_or_none(g1, rows.shape), _flat_or_none(g2, rows.shape), resolve_threads(num_threads))
     grads = _grads(want_grad, (g1, g2), (d1, d2), a.shape)
     return finish(value, dtype, items), grads
 
 
+@loss(grads=("x1", "x2"), grad_note="",
+      grad_doc="""its gradients ``(d / d x1, d / d x2)`` in one pass.
+
+    ``grad_output`` (a scalar, or ``(N,)`` with ``reduction="none"``) scales them as a
+    vector-Jacobian product; ``grad_out`` is a pair of buffers of the inputs' shape and dtype.""")
 def contrastive_loss(x1: ArrayLike, x2: ArrayLike, y: ArrayLike, *, margin: float = 1.0,
-                     pos_margin: float = 0.0, distance: str = "euclidean",
-                     hinge: str = "squared", reduction: str = "mean",
-                     num_threads: int | None = None) -> Any:
+                     pos_margin: float = 0.0, distance: str = "euclidean", hinge: str = "squared",
+                     reduction: str = "mean", grad_output: Any = None,
+                     grad_out: tuple[np.ndarray, np.ndarray] | None = None,
+                     num_threads: int | None = None, want_grad: bool) -> tuple[Any, Any]:
     """Contrastive loss of explicit pairs (Hadsell, Chopra, LeCun 2006).
 
     .. math:: \\ell_i = y_i\\, h(d_i - \\text{pos\\_margin})
@@ -306,24 +312,14 @@ def contrastive_loss(x1: ArrayLike, x2: ArrayLike, y: ArrayLike, *, margin: floa
     ...                                 [1, 0]))
     6.3125
     """
-    return _contrastive(x1, x2, y, margin, pos_margin, distance, hinge, reduction, None,
-                        num_threads, False)[0]
-
-
-def contrastive_loss_value_and_grad(x1: ArrayLike, x2: ArrayLike, y: ArrayLike, *,
-                                    margin: float = 1.0, pos_margin: float = 0.0,
-                                    distance: str = "euclidean", hinge: str = "squared",
-                                    reduction: str = "mean", grad_output: Any = None,
-                                    grad_out: tuple[np.ndarray, np.ndarray] | None = None,
-                                    num_threads: int | None = None
-                                    ) -> tuple[Any, tuple[np.ndarray, np.ndarray]]:
-    """:func:`contrastive_loss` and its gradients ``(d / d x1, d / d x2)`` in one pass.
-
-    ``grad_output`` (a scalar, or ``(N,)`` with ``reduction="none"``) scales them as a
-    vector-Jacobian product; ``grad_out`` is a pair of buffers of the inputs' shape and dtype.
-    """
     return _contrastive(x1, x2, y, margin, pos_margin, distance, hinge, reduction,
-                        grad_output, num_threads, True, grad_out)
+                        grad_output, num_threads, want_grad, grad_out)
+
+
+contrastive_loss_value_and_grad = contrastive_loss.value_and_grad
+
+
+NPAIR_FORM = Choice("form", {"npair": True, "hinge": False})
 
 
 def _angular(anchor, positive, negative, alpha, form, reduction, grad_output, num_threads,
@@ -340,7 +336,7 @@ def _angular(anchor, positive, negative, alpha, form, reduction, grad_output, nu
     scale, per_item = grad_output_args(grad_output, dtype, items, reduction)
     bufs = check_grad_outs(grad_out, dtype, (a.shape,) * 3, (a, ps, ng))
     value, ga, gp, gn = _core.angular_loss(
-        rows, rp, rn, deg, form, reduction, want_grad, scale,
+        rows, rp, rn, deg, NPAIR_FORM(form), reduction_enum(reduction), want_grad, scale,
         _flat_or_none(per_item, -1),
         *(_flat_or_none(g, rows.shape) for g in bufs),
         resolve_threads(num_threads))
@@ -348,9 +344,17 @@ def _angular(anchor, positive, negative, alpha, form, reduction, grad_output, nu
     return finish(value, dtype, items), grads
 
 
+@loss(grads=("anchor", "positive", "negative"), grad_note="",
+      grad_doc="""its gradients w.r.t. the anchor, the positive and the negative.
+
+    ``grad_output`` and ``grad_out`` as in :func:`triplet_margin_loss_value_and_grad`. The
+    hinge's gradient is 0 where the loss is 0.""")
 def angular_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike, *,
                  alpha: float = 40.0, form: str = "npair", reduction: str = "mean",
-                 num_threads: int | None = None) -> Any:
+                 grad_output: Any = None,
+                 grad_out: tuple[np.ndarray, np.ndarray, np.ndarray]
+                                | None = None,
+                 num_threads: int | None = None, want_grad: bool) -> tuple[Any, Any]:
     """Angular loss of explicit triplets (Wang, Zhou, Wen, Liu, Lin, ICCV 2017).
 
     With t = tan(alpha):
@@ -384,20 +388,8 @@ def angular_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike, *,
     >>> float(fastloss.angular_loss(a, p, n, form="hinge"))
     0.0
     """
-    return _angular(anchor, positive, negative, alpha, form, reduction, None, num_threads,
-                    False)[0]
-
-
-def angular_loss_value_and_grad(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike,
-                                *, alpha: float = 40.0, form: str = "npair",
-                                reduction: str = "mean", grad_output: Any = None,
-                                grad_out: tuple[np.ndarray, np.ndarray, np.ndarray]
-                                | None = None, num_threads: int | None = None
-                                ) -> tuple[Any, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """:func:`angular_loss` and its gradients w.r.t. the anchor, the positive and the negative.
-
-    ``grad_output`` and ``grad_out`` as in :func:`triplet_margin_loss_value_and_grad`. The
-    hinge's gradient is 0 where the loss is 0.
-    """
     return _angular(anchor, positive, negative, alpha, form, reduction, grad_output,
-                    num_threads, True, grad_out)
+                    num_threads, want_grad, grad_out)
+
+
+angular_loss_value_and_grad = angular_loss.value_and_grad

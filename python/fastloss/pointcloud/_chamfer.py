@@ -9,21 +9,22 @@ import numpy as np
 
 from .. import _core
 from .._docs import fill_doc
-from .._validation import check_grad_outs, check_number, finish, resolve_threads
-from ._inputs import CloudPair, check_method
+from .._loss import loss
+from .._options import REDUCTION, Choice, check_number, resolve_threads
+from .._validation import check_grad_outs, finish
+from ._inputs import METHOD, CloudPair
 
 ArrayLike = Any
 
-DISTANCES = ("squared_l2", "l2", "l1")
-POINT_REDUCTIONS = ("mean", "sum", "max", "none")
-BATCH_REDUCTIONS = ("mean", "sum", "none")
-
-
-def _choice(value: Any, name: str, options: tuple) -> str:
-    if not isinstance(value, str) or value not in options:
-        msg = f"{name}: expected one of {', '.join(repr(o) for o in options)}, got {value!r}"
-        raise ValueError(msg)
-    return value
+DISTANCE = Choice("distance", {"squared_l2": _core.PointDistance.SQUARED_L2,
+                               "l2": _core.PointDistance.L2, "l1": _core.PointDistance.L1})
+POINT_REDUCTION = Choice("point_reduction", {"mean": _core.PointReduction.MEAN,
+                                             "sum": _core.PointReduction.SUM,
+                                             "max": _core.PointReduction.MAX,
+                                             "none": _core.PointReduction.NONE})
+BATCH_REDUCTION = Choice("batch_reduction", REDUCTION.words)
+# nearest_neighbors' Minkowski p: the kernels search in squared L2 or in L1
+SEARCH_METRIC = Choice("p", {1: _core.SearchMetric.L1, 2: _core.SearchMetric.SQUARED_L2})
 
 
 def _batch_vector(value: Any, name: str, clouds: CloudPair) -> np.ndarray | None:
@@ -100,9 +101,9 @@ def _chamfer(x, y, x_lengths, y_lengths, weights, distance, point_reduction, bat
              single_directional, direction_weights, method, num_threads, want_grad,
              grad_output=None, grad_out=None):
     clouds = CloudPair(x, y, x_lengths, y_lengths)
-    _choice(distance, "distance", DISTANCES)
-    _choice(point_reduction, "point_reduction", POINT_REDUCTIONS)
-    _choice(batch_reduction, "batch_reduction", BATCH_REDUCTIONS)
+    distance_kind = DISTANCE(distance)
+    point_kind = POINT_REDUCTION(point_reduction)
+    batch_kind = BATCH_REDUCTION(batch_reduction)
     if point_reduction == "none" and batch_reduction != "none":
         msg = ("batch_reduction: point_reduction='none' returns per-point terms; pass "
                "batch_reduction='none' with it (PyTorch3D's rule)")
@@ -115,8 +116,8 @@ def _chamfer(x, y, x_lengths, y_lengths, weights, distance, point_reduction, bat
     xs, ys = np.asarray(x), np.asarray(y)
     gx_buf, gy_buf = check_grad_outs(grad_out, clouds.dtype, (xs.shape, ys.shape), (xs, ys))
     value, dist_x, dist_y, idx_x, idx_y, grad_x, grad_y = _core.chamfer_distance(
-        clouds.x, clouds.y, clouds.x_lengths, clouds.y_lengths, w, distance, point_reduction,
-        batch_reduction, single, wx, wy, check_method(method), want_grad, scale, g_cloud, g_x,
+        clouds.x, clouds.y, clouds.x_lengths, clouds.y_lengths, w, distance_kind, point_kind,
+        batch_kind, single, wx, wy, METHOD(method), want_grad, scale, g_cloud, g_x,
         g_y, None if gx_buf is None else gx_buf.reshape(clouds.x.shape),
         None if gy_buf is None else gy_buf.reshape(clouds.y.shape),
         resolve_threads(num_threads))
@@ -177,14 +178,37 @@ _NOTES = """
     padding may hold anything."""
 
 
+_GRAD_DOC = """its gradients w.r.t. both clouds, ``(value, (dx, dy))``.
+
+    Each nearest neighbour is held fixed (the distance is piecewise smooth; this is the
+    gradient wherever the neighbours are unique). A point receives the derivative of its own
+    term and its neighbour the opposite one, gathered per neighbour in a fixed order, so the
+    result is bitwise identical for any thread count. The L2 distance has gradient 0 where
+    two points coincide; L1 uses sign(0) = 0. Padding gets 0.
+
+    Parameters
+    ----------
+    <params>
+    grad_output : float, or array_like, optional
+        Scales the gradient as a vector-Jacobian product: a scalar; ``(B,)`` with
+        ``batch_reduction="none"``; a pair shaped like ``(x_terms, y_terms)`` with
+        ``point_reduction="none"`` (one array when single-directional).
+    grad_out : (ndarray, ndarray), optional
+        Buffers of exactly x's and y's shapes and dtype (C-contiguous, not overlapping an
+        input) that receive the gradients and are returned.
+    """.replace("<params>", _PARAMS.strip("\n").lstrip(" "))
+
+
+@loss(grads=("x", "y"), value_only=("return_indices",), grad_doc=_GRAD_DOC, grad_note="")
 @fill_doc(params=_PARAMS, notes=_NOTES)
 def chamfer_distance(x: ArrayLike, y: ArrayLike, *, x_lengths: ArrayLike | None = None,
                      y_lengths: ArrayLike | None = None, weights: ArrayLike | None = None,
                      distance: str = "squared_l2", point_reduction: str = "mean",
                      batch_reduction: str = "mean", single_directional: bool = False,
                      direction_weights: tuple[float, float] | None = None,
-                     return_indices: bool = False, method: str = "auto",
-                     num_threads: int | None = None) -> Any:
+                     return_indices: bool = False, method: str = "auto", grad_output: Any = None,
+                     grad_out: tuple[np.ndarray, np.ndarray] | None = None,
+                     num_threads: int | None = None, want_grad: bool) -> tuple[Any, Any]:
     """Chamfer distance between point clouds, PyTorch3D's ``chamfer_distance`` conventions.
 
     Parameters
@@ -226,48 +250,18 @@ def chamfer_distance(x: ArrayLike, y: ArrayLike, *, x_lengths: ArrayLike | None 
     >>> float(fastloss.chamfer_distance(x, y))  # (1 + 2) / 2 + 1
     2.5
     """
-    value, indices, _ = _chamfer(x, y, x_lengths, y_lengths, weights, distance, point_reduction,
-                                 batch_reduction, single_directional, direction_weights, method,
-                                 num_threads, False)
-    return (value, *indices) if return_indices else value
+    value, indices, grads = _chamfer(x, y, x_lengths, y_lengths, weights, distance,
+                                     point_reduction, batch_reduction, single_directional,
+                                     direction_weights, method, num_threads, want_grad,
+                                     grad_output, grad_out)
+    if want_grad:
+        return value, grads
+    return ((value, *indices) if return_indices else value), None
 
 
-@fill_doc(params=_PARAMS)
-def chamfer_distance_value_and_grad(x: ArrayLike, y: ArrayLike, *,
-                                    x_lengths: ArrayLike | None = None,
-                                    y_lengths: ArrayLike | None = None,
-                                    weights: ArrayLike | None = None,
-                                    distance: str = "squared_l2", point_reduction: str = "mean",
-                                    batch_reduction: str = "mean",
-                                    single_directional: bool = False,
-                                    direction_weights: tuple[float, float] | None = None,
-                                    method: str = "auto", grad_output: Any = None,
-                                    grad_out: tuple[np.ndarray, np.ndarray] | None = None,
-                                    num_threads: int | None = None
-                                    ) -> tuple[Any, tuple[np.ndarray, np.ndarray]]:
-    """:func:`chamfer_distance` and its gradients w.r.t. both clouds, ``(value, (dx, dy))``.
+chamfer_distance_value_and_grad = chamfer_distance.value_and_grad
 
-    Each nearest neighbour is held fixed (the distance is piecewise smooth; this is the
-    gradient wherever the neighbours are unique). A point receives the derivative of its own
-    term and its neighbour the opposite one, gathered per neighbour in a fixed order, so the
-    result is bitwise identical for any thread count. The L2 distance has gradient 0 where
-    two points coincide; L1 uses sign(0) = 0. Padding gets 0.
 
-    Parameters
-    ----------
-    <params>
-    grad_output : float, or array_like, optional
-        Scales the gradient as a vector-Jacobian product: a scalar; ``(B,)`` with
-        ``batch_reduction="none"``; a pair shaped like ``(x_terms, y_terms)`` with
-        ``point_reduction="none"`` (one array when single-directional).
-    grad_out : (ndarray, ndarray), optional
-        Buffers of exactly x's and y's shapes and dtype (C-contiguous, not overlapping an
-        input) that receive the gradients and are returned.
-    """
-    value, _, grads = _chamfer(x, y, x_lengths, y_lengths, weights, distance, point_reduction,
-                               batch_reduction, single_directional, direction_weights, method,
-                               num_threads, True, grad_output, grad_out)
-    return value, grads
 
 
 def nearest_neighbors(x: ArrayLike, y: ArrayLike, *, k: int = 1, p: int = 2,
@@ -316,11 +310,9 @@ def nearest_neighbors(x: ArrayLike, y: ArrayLike, *, k: int = 1, p: int = 2,
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         msg = f"k: expected a positive integer, got {k!r}"
         raise ValueError(msg)
-    if p not in (1, 2) or isinstance(p, bool):
-        msg = f"p: expected 1 or 2, got {p!r}"
-        raise ValueError(msg)
+    metric = SEARCH_METRIC(p)
     dist, idx = _core.nearest_neighbors(clouds.x, clouds.y, clouds.x_lengths, clouds.y_lengths,
-                                        int(k), int(p), check_method(method),
+                                        int(k), metric, METHOD(method),
                                         resolve_threads(num_threads))
     if k == 1:
         dist, idx = dist[..., 0], idx[..., 0]

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import _core
+from .._options import Choice
 from .._validation import as_float_arrays
-
-METHODS = ("auto", "kdtree", "brute")
 
 
 class CloudPair:
@@ -79,8 +79,6 @@ class CloudPair:
         return arr[0]
 
 
-def check_method(method: Any) -> str:
-    if method not in METHODS:
-        msg = f"method: expected one of {', '.join(repr(m) for m in METHODS)}, got {method!r}"
-        raise ValueError(msg)
-    return method
+# The nearest-neighbour search of Chamfer and nearest_neighbors
+METHOD = Choice("method", {"auto": _core.SearchMethod.AUTO, "kdtree": _core.SearchMethod.KDTREE,
+                           "brute": _core.SearchMethod.BRUTE})

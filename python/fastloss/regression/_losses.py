@@ -12,18 +12,23 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from .._docs import GRAD_NOTE, fill_doc
+from .._docs import fill_doc
+from .._loss import loss
+from .._options import (
+    Choice,
+    check_number,
+    check_reduction,
+    reduction_enum,
+    resolve_threads,
+)
 from .._validation import (
     as_float_arrays,
     broadcast_weight,
     check_grad_out,
     check_nonempty,
-    check_number,
-    check_reduction,
     check_same_shape,
     finish,
     grad_output_args,
-    resolve_threads,
 )
 
 ArrayLike = Any
@@ -40,6 +45,12 @@ _COMMON_PARAMS = """
         loss, and ``"mean"`` still divides by the element count (PyTorch's convention)."""
 
 
+_KIND = Choice("kind", {"squared": _core.PointwiseKind.SQUARED,
+                        "absolute": _core.PointwiseKind.ABSOLUTE,
+                        "huber": _core.PointwiseKind.HUBER,
+                        "smooth_l1": _core.PointwiseKind.SMOOTH_L1})
+
+
 def _pointwise(kind: str, pred: ArrayLike, target: ArrayLike, weight: ArrayLike | None,
                threshold: float, reduction: str, grad_output: Any, num_threads: int | None,
                want_grad: bool, grad_out: np.ndarray | None = None
@@ -52,14 +63,18 @@ def _pointwise(kind: str, pred: ArrayLike, target: ArrayLike, weight: ArrayLike 
     w = broadcast_weight(w, p.shape)
     scale, per_item = grad_output_args(grad_output, dtype, p.shape, reduction)
     out = check_grad_out(grad_out, dtype, p.shape, (p, t, w))
-    value, grad = _core.pointwise_regression(p, t, w, kind, threshold, reduction, want_grad,
+    value, grad = _core.pointwise_regression(p, t, w, _KIND(kind), threshold,
+                                             reduction_enum(reduction), want_grad,
                                              scale, per_item, out, resolve_threads(num_threads))
     return finish(value, dtype, p.shape), finish(grad, dtype, p.shape)
 
 
+@loss(grads="pred",
+      grad_doc="""its gradient ``2 w (pred - target)`` w.r.t. ``pred``, in one pass.""")
 @fill_doc(params=_COMMON_PARAMS)
 def sse(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
-        reduction: str = "sum", num_threads: int | None = None) -> Any:
+        reduction: str = "sum", grad_output: Any = None, grad_out: np.ndarray | None = None,
+        num_threads: int | None = None, want_grad: bool) -> tuple[Any, Any]:
     """Sum of squared errors.
 
     .. math:: \\mathrm{SSE} = \\sum_i w_i (\\hat y_i - y_i)^2
@@ -91,24 +106,18 @@ def sse(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
     >>> float(fastloss.sse([1.0, 2.0, 4.0], [1.0, 1.0, 1.0]))
     10.0
     """
-    return _pointwise("squared", pred, target, weight, 0.0, reduction, None, num_threads, False)[0]
-
-
-@fill_doc(grad=GRAD_NOTE)
-def sse_value_and_grad(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
-                       reduction: str = "sum", grad_output: Any = None,
-                       grad_out: np.ndarray | None = None, num_threads: int | None = None) -> tuple[Any, np.ndarray]:
-    """:func:`sse` and its gradient ``2 w (pred - target)`` w.r.t. ``pred``, in one pass.
-
-    <grad>
-    """
-    return _pointwise("squared", pred, target, weight, 0.0, reduction, grad_output, num_threads, True,
+    return _pointwise("squared", pred, target, weight, 0.0, reduction, grad_output, num_threads, want_grad,
                       grad_out)
 
 
+sse_value_and_grad = sse.value_and_grad
+
+
+@loss(grads="pred", grad_doc="""its gradient w.r.t. ``pred`` (``2 w e / n`` for ``"mean"``).""")
 @fill_doc(params=_COMMON_PARAMS)
 def mse(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
-        reduction: str = "mean", num_threads: int | None = None) -> Any:
+        reduction: str = "mean", grad_output: Any = None, grad_out: np.ndarray | None = None,
+        num_threads: int | None = None, want_grad: bool) -> tuple[Any, Any]:
     """Mean squared error (``torch.nn.functional.mse_loss``).
 
     .. math:: \\mathrm{MSE} = \\frac{1}{n} \\sum_i w_i (\\hat y_i - y_i)^2
@@ -132,20 +141,18 @@ def mse(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
     >>> float(fastloss.mse([1.0, 2.0, 4.0], [1.0, 1.0, 1.0]))
     3.3333333333333335
     """
-    return _pointwise("squared", pred, target, weight, 0.0, reduction, None, num_threads, False)[0]
-
-
-def mse_value_and_grad(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
-                       reduction: str = "mean", grad_output: Any = None,
-                       grad_out: np.ndarray | None = None, num_threads: int | None = None) -> tuple[Any, np.ndarray]:
-    """:func:`mse` and its gradient w.r.t. ``pred`` (``2 w e / n`` for ``"mean"``)."""
-    return _pointwise("squared", pred, target, weight, 0.0, reduction, grad_output, num_threads, True,
+    return _pointwise("squared", pred, target, weight, 0.0, reduction, grad_output, num_threads, want_grad,
                       grad_out)
 
 
+mse_value_and_grad = mse.value_and_grad
+
+
+@loss(grads="pred", grad_doc="""its gradient ``w sign(e)`` (divided by n for ``"mean"``).""")
 @fill_doc(params=_COMMON_PARAMS)
 def mae(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
-        reduction: str = "mean", num_threads: int | None = None) -> Any:
+        reduction: str = "mean", grad_output: Any = None, grad_out: np.ndarray | None = None,
+        num_threads: int | None = None, want_grad: bool) -> tuple[Any, Any]:
     """Mean absolute error (``torch.nn.functional.l1_loss``).
 
     .. math:: \\mathrm{MAE} = \\frac{1}{n} \\sum_i w_i |\\hat y_i - y_i|
@@ -165,15 +172,11 @@ def mae(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
     >>> float(fastloss.mae([1.0, 2.0, 4.0], [1.0, 1.0, 1.0]))
     1.3333333333333333
     """
-    return _pointwise("absolute", pred, target, weight, 0.0, reduction, None, num_threads, False)[0]
-
-
-def mae_value_and_grad(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
-                       reduction: str = "mean", grad_output: Any = None,
-                       grad_out: np.ndarray | None = None, num_threads: int | None = None) -> tuple[Any, np.ndarray]:
-    """:func:`mae` and its gradient ``w sign(e)`` (divided by n for ``"mean"``)."""
-    return _pointwise("absolute", pred, target, weight, 0.0, reduction, grad_output, num_threads, True,
+    return _pointwise("absolute", pred, target, weight, 0.0, reduction, grad_output, num_threads, want_grad,
                       grad_out)
+
+
+mae_value_and_grad = mae.value_and_grad
 
 
 def _check_delta(delta: float) -> float:
@@ -184,10 +187,12 @@ def _check_beta(beta: float) -> float:
     return check_number(beta, "beta", minimum=0.0)
 
 
+@loss(grads="pred", grad_doc="""its gradient ``clip(e, -delta, delta)`` w.r.t. ``pred``.""")
 @fill_doc(params=_COMMON_PARAMS)
 def huber_loss(pred: ArrayLike, target: ArrayLike, *, delta: float = 1.0,
-               weight: ArrayLike | None = None, reduction: str = "mean",
-               num_threads: int | None = None) -> Any:
+               weight: ArrayLike | None = None, reduction: str = "mean", grad_output: Any = None,
+               grad_out: np.ndarray | None = None, num_threads: int | None = None,
+               want_grad: bool) -> tuple[Any, Any]:
     """Huber loss, PyTorch's ``huber_loss`` convention.
 
     .. math::
@@ -210,24 +215,19 @@ def huber_loss(pred: ArrayLike, target: ArrayLike, *, delta: float = 1.0,
     1.3125
     """
     d = _check_delta(delta)
-    return _pointwise("huber", pred, target, weight, d, reduction, None, num_threads, False)[0]
-
-
-def huber_loss_value_and_grad(pred: ArrayLike, target: ArrayLike, *, delta: float = 1.0,
-                              weight: ArrayLike | None = None, reduction: str = "mean",
-                              grad_output: Any = None, grad_out: np.ndarray | None = None,
-                              num_threads: int | None = None
-                              ) -> tuple[Any, np.ndarray]:
-    """:func:`huber_loss` and its gradient ``clip(e, -delta, delta)`` w.r.t. ``pred``."""
-    d = _check_delta(delta)
-    return _pointwise("huber", pred, target, weight, d, reduction, grad_output, num_threads, True,
+    return _pointwise("huber", pred, target, weight, d, reduction, grad_output, num_threads, want_grad,
                       grad_out)
 
 
+huber_loss_value_and_grad = huber_loss.value_and_grad
+
+
+@loss(grads="pred", grad_doc="""its gradient (``e / beta`` inside, ``sign(e)`` outside).""")
 @fill_doc(params=_COMMON_PARAMS)
 def smooth_l1_loss(pred: ArrayLike, target: ArrayLike, *, beta: float = 1.0,
                    weight: ArrayLike | None = None, reduction: str = "mean",
-                   num_threads: int | None = None) -> Any:
+                   grad_output: Any = None, grad_out: np.ndarray | None = None,
+                   num_threads: int | None = None, want_grad: bool) -> tuple[Any, Any]:
     """Smooth L1 loss, PyTorch's ``smooth_l1_loss`` convention (Girshick 2015, Fast R-CNN).
 
     .. math::
@@ -250,18 +250,11 @@ def smooth_l1_loss(pred: ArrayLike, target: ArrayLike, *, beta: float = 1.0,
     1.03125
     """
     b = _check_beta(beta)
-    return _pointwise("smooth_l1", pred, target, weight, b, reduction, None, num_threads, False)[0]
-
-
-def smooth_l1_loss_value_and_grad(pred: ArrayLike, target: ArrayLike, *, beta: float = 1.0,
-                                  weight: ArrayLike | None = None, reduction: str = "mean",
-                                  grad_output: Any = None, grad_out: np.ndarray | None = None,
-                              num_threads: int | None = None
-                                  ) -> tuple[Any, np.ndarray]:
-    """:func:`smooth_l1_loss` and its gradient (``e / beta`` inside, ``sign(e)`` outside)."""
-    b = _check_beta(beta)
-    return _pointwise("smooth_l1", pred, target, weight, b, reduction, grad_output, num_threads, True,
+    return _pointwise("smooth_l1", pred, target, weight, b, reduction, grad_output, num_threads, want_grad,
                       grad_out)
+
+
+smooth_l1_loss_value_and_grad = smooth_l1_loss.value_and_grad
 
 
 def _rse(pred: ArrayLike, target: ArrayLike, weight: ArrayLike | None, grad_output: Any,
@@ -282,8 +275,11 @@ def _rse(pred: ArrayLike, target: ArrayLike, weight: ArrayLike | None, grad_outp
     return finish(value, dtype, p.shape), finish(grad, dtype, p.shape)
 
 
+@loss(grads="pred",
+      grad_doc="""its gradient ``w e / ((n - 2) RSE)`` w.r.t. ``pred`` (0 where RSE = 0).""")
 def rse(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
-        num_threads: int | None = None) -> Any:
+        grad_output: float | None = None, grad_out: np.ndarray | None = None,
+        num_threads: int | None = None, want_grad: bool) -> tuple[Any, Any]:
     """Residual standard error over all elements.
 
     .. math:: \\mathrm{RSE} = \\sqrt{\\frac{1}{n - 2} \\sum_i w_i (\\hat y_i - y_i)^2}
@@ -311,12 +307,8 @@ def rse(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
     >>> float(fastloss.rse([1.0, 2.0, 4.0], [1.0, 1.0, 1.0]))
     3.1622776601683795
     """
-    return _rse(pred, target, weight, None, num_threads, False)[0]
-
-
-def rse_value_and_grad(pred: ArrayLike, target: ArrayLike, *, weight: ArrayLike | None = None,
-                       grad_output: float | None = None, grad_out: np.ndarray | None = None,
-                       num_threads: int | None = None) -> tuple[Any, np.ndarray]:
-    """:func:`rse` and its gradient ``w e / ((n - 2) RSE)`` w.r.t. ``pred`` (0 where RSE = 0)."""
-    return _rse(pred, target, weight, grad_output, num_threads, True,
+    return _rse(pred, target, weight, grad_output, num_threads, want_grad,
                       grad_out)
+
+
+rse_value_and_grad = rse.value_and_grad

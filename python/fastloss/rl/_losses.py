@@ -9,16 +9,21 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from .._docs import GRAD_NOTE, fill_doc
+from .._docs import fill_doc
+from .._loss import loss
+from .._options import (
+    Choice,
+    check_number,
+    check_reduction,
+    reduction_enum,
+    resolve_threads,
+)
 from .._validation import (
     as_float_arrays,
     as_labels,
     check_grad_out,
-    check_number,
-    check_reduction,
     finish,
     grad_output_args,
-    resolve_threads,
 )
 
 ArrayLike = Any
@@ -39,7 +44,7 @@ def _policy_gradient(logits, actions, advantages, entropy_coef, normalize_advant
         adv = ((a64 - a64.mean()) / (a64.std() + 1e-8)).astype(dtype)
     scale, per_item = grad_output_args(grad_output, dtype, (x.shape[0],), reduction)
     out = check_grad_out(grad_out, dtype, x.shape, (x, adv, w))
-    value, grad = _core.policy_gradient_loss(x, a, adv, w, beta, reduction, want_grad, scale,
+    value, grad = _core.policy_gradient_loss(x, a, adv, w, beta, reduction_enum(reduction), want_grad, scale,
                                              per_item, out, resolve_threads(num_threads))
     return finish(value, dtype), grad
 
@@ -65,11 +70,15 @@ _PG_PARAMS = """
         Threads for this call."""
 
 
+@loss(grads="logits",
+      grad_doc="""its gradient w.r.t. ``logits``, in one fused pass:
+    w [A (pi_c - [c = a]) + beta pi_c (log pi_c + H)].""")
 @fill_doc(params=_PG_PARAMS)
 def policy_gradient_loss(logits: ArrayLike, actions: ArrayLike, advantages: ArrayLike, *,
                          entropy_coef: float = 0.0, normalize_advantages: bool = False,
                          weights: ArrayLike | None = None, reduction: str = "mean",
-                         num_threads: int | None = None) -> Any:
+                         grad_output: Any = None, grad_out: np.ndarray | None = None,
+                         num_threads: int | None = None, want_grad: bool) -> tuple[Any, Any]:
     """Policy-gradient loss of a softmax policy with an entropy bonus (REINFORCE, A2C).
 
     .. math::
@@ -104,32 +113,19 @@ def policy_gradient_loss(logits: ArrayLike, actions: ArrayLike, advantages: Arra
     1.3863
     """
     return _policy_gradient(logits, actions, advantages, entropy_coef, normalize_advantages,
-                            weights, reduction, None, None, num_threads, False)[0]
+                            weights, reduction, grad_output, grad_out, num_threads, want_grad)
 
 
-@fill_doc(grad=GRAD_NOTE)
-def policy_gradient_loss_value_and_grad(logits: ArrayLike, actions: ArrayLike,
-                                        advantages: ArrayLike, *, entropy_coef: float = 0.0,
-                                        normalize_advantages: bool = False,
-                                        weights: ArrayLike | None = None, reduction: str = "mean",
-                                        grad_output: Any = None,
-                                        grad_out: np.ndarray | None = None,
-                                        num_threads: int | None = None) -> tuple[Any, np.ndarray]:
-    """:func:`policy_gradient_loss` and its gradient w.r.t. ``logits``, in one fused pass:
-    w [A (pi_c - [c = a]) + beta pi_c (log pi_c + H)].
+policy_gradient_loss_value_and_grad = policy_gradient_loss.value_and_grad
 
-    <grad>
-    """
-    return _policy_gradient(logits, actions, advantages, entropy_coef, normalize_advantages,
-                            weights, reduction, grad_output, grad_out, num_threads, True)
+
+HUBER = Choice("loss", {"huber": True, "squared": False})  # the TD error's loss: Huber or 1/2 td^2
 
 
 def _q_learning(q_tm1, a_tm1, r_t, discount_t, q_t, double_q, q_t_selector, loss, delta, weights,
                 reduction, grad_output, grad_out, num_threads, want_grad):
     check_reduction(reduction)
-    if loss not in ("huber", "squared"):
-        msg = f"loss: expected 'huber' or 'squared', got {loss!r}"
-        raise ValueError(msg)
+    HUBER.check(loss)
     d = check_number(delta, "delta", minimum=0.0, strict=True)
     if double_q and q_t_selector is None:
         msg = "q_t_selector: double_q=True needs the online network's q_t to select actions"
@@ -147,7 +143,7 @@ def _q_learning(q_tm1, a_tm1, r_t, discount_t, q_t, double_q, q_t_selector, loss
     disc = np.ascontiguousarray(np.broadcast_to(disc, (q0.shape[0],))) if disc.ndim == 0 else disc
     scale, per_item = grad_output_args(grad_output, dtype, (q0.shape[0],), reduction)
     out = check_grad_out(grad_out, dtype, q0.shape, (q0, r, disc, q1, sel, w))
-    value, grad = _core.q_learning_loss(q0, a, r, disc, q1, sel, w, loss, d, reduction, want_grad,
+    value, grad = _core.q_learning_loss(q0, a, r, disc, q1, sel, w, HUBER(loss), d, reduction_enum(reduction), want_grad,
                                         scale, per_item, out, resolve_threads(num_threads))
     return finish(value, dtype), grad
 
@@ -177,12 +173,16 @@ _Q_PARAMS = """
         Threads for this call."""
 
 
+@loss(grads="q_tm1",
+      grad_doc="""its gradient w.r.t. ``q_tm1`` (nonzero only at the taken
+    actions: -clip(td, -delta, delta), or -td).""")
 @fill_doc(params=_Q_PARAMS)
 def q_learning_loss(q_tm1: ArrayLike, a_tm1: ArrayLike, r_t: ArrayLike, discount_t: ArrayLike,
                     q_t: ArrayLike, *, double_q: bool = False,
                     q_t_selector: ArrayLike | None = None, loss: str = "huber",
-                    delta: float = 1.0, weights: ArrayLike | None = None,
-                    reduction: str = "mean", num_threads: int | None = None) -> Any:
+                    delta: float = 1.0, weights: ArrayLike | None = None, reduction: str = "mean",
+                    grad_output: Any = None, grad_out: np.ndarray | None = None,
+                    num_threads: int | None = None, want_grad: bool) -> tuple[Any, Any]:
     """Q-learning TD loss (DQN, double DQN), rlax's argument names.
 
     .. math::
@@ -219,21 +219,7 @@ def q_learning_loss(q_tm1: ArrayLike, a_tm1: ArrayLike, r_t: ArrayLike, discount
     1.5
     """
     return _q_learning(q_tm1, a_tm1, r_t, discount_t, q_t, double_q, q_t_selector, loss, delta,
-                       weights, reduction, None, None, num_threads, False)[0]
+                       weights, reduction, grad_output, grad_out, num_threads, want_grad)
 
 
-@fill_doc(grad=GRAD_NOTE)
-def q_learning_loss_value_and_grad(q_tm1: ArrayLike, a_tm1: ArrayLike, r_t: ArrayLike,
-                                   discount_t: ArrayLike, q_t: ArrayLike, *,
-                                   double_q: bool = False, q_t_selector: ArrayLike | None = None,
-                                   loss: str = "huber", delta: float = 1.0,
-                                   weights: ArrayLike | None = None, reduction: str = "mean",
-                                   grad_output: Any = None, grad_out: np.ndarray | None = None,
-                                   num_threads: int | None = None) -> tuple[Any, np.ndarray]:
-    """:func:`q_learning_loss` and its gradient w.r.t. ``q_tm1`` (nonzero only at the taken
-    actions: -clip(td, -delta, delta), or -td).
-
-    <grad>
-    """
-    return _q_learning(q_tm1, a_tm1, r_t, discount_t, q_t, double_q, q_t_selector, loss, delta,
-                       weights, reduction, grad_output, grad_out, num_threads, True)
+q_learning_loss_value_and_grad = q_learning_loss.value_and_grad

@@ -19,12 +19,8 @@ import numpy as np
 
 from .. import _core
 from .._docs import fill_doc
-from .._validation import (
-    as_float_arrays,
-    check_number,
-    check_same_shape,
-    resolve_threads,
-)
+from .._options import check_number, resolve_threads
+from .._validation import as_float_arrays, check_same_shape
 
 ArrayLike = Any
 

@@ -9,23 +9,18 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import (
-    _float_dtype_of,
-    as_float_arrays,
-    check_number,
-    check_reduction,
-)
+from .. import _core
+from .._options import Choice, check_number, check_reduction
+from .._validation import _float_dtype_of, as_float_arrays
 
-ACTIVATIONS = ("softmax", "sigmoid", None)
-EMPTY_POLICIES = ("smooth", "zero", "ignore")
-WEIGHT_TYPES = ("square", "simple", "uniform")
-
-
-def _choice(value: Any, name: str, options: tuple) -> Any:
-    if value not in options or isinstance(value, bool):
-        msg = f"{name}: expected one of {', '.join(repr(o) for o in options)}, got {value!r}"
-        raise ValueError(msg)
-    return value
+ACTIVATION = Choice("activation", {"softmax": _core.Activation.SOFTMAX,
+                                   "sigmoid": _core.Activation.SIGMOID,
+                                   None: _core.Activation.NONE})
+EMPTY = Choice("empty", {"smooth": _core.EmptyClass.SMOOTH, "zero": _core.EmptyClass.ZERO,
+                         "ignore": _core.EmptyClass.IGNORE})
+WEIGHTING = Choice("w_type", {"square": _core.ClassWeighting.SQUARE,
+                              "simple": _core.ClassWeighting.SIMPLE,
+                              "uniform": _core.ClassWeighting.UNIFORM})
 
 
 def _check_ignore_index(ignore_index: Any) -> int | None:
@@ -45,7 +40,7 @@ class OverlapInputs:
                  include_background: bool, ignore_index: Any, batch: bool,
                  per_class: bool, reduction: str) -> None:
         check_reduction(reduction)
-        _choice(activation, "activation", ACTIVATIONS)
+        self.activation = ACTIVATION(activation)
         (x, w), self.dtype = as_float_arrays(logits_or_probs=volume, weight=weight,
                                                  optional=("weight",))
         if x.ndim < 2 or x.size == 0:
@@ -66,7 +61,6 @@ class OverlapInputs:
         self.ignore_index = _check_ignore_index(ignore_index)
         self.labels, self.targets = self._targets(targets, n, c, tuple(spatial))
         self.weight = self._class_weight(w, c)
-        self.activation = "none" if activation is None else activation
         first = 0 if self.include_background else 1
         classes = (c - first,) if per_class else ()
         self.item_shape = classes if batch else (n, *classes)

@@ -12,23 +12,23 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from .._docs import GRAD_NOTE, fill_doc
-from .._validation import (
-    check_grad_out,
-    check_number,
-    finish,
-    grad_output_args,
-    resolve_threads,
-)
+from .._docs import fill_doc
+from .._loss import loss
+from .._options import check_number, reduction_enum, resolve_threads
+from .._validation import check_grad_out, finish, grad_output_args
 from ._inputs import (
-    EMPTY_POLICIES,
-    WEIGHT_TYPES,
+    EMPTY,
+    WEIGHTING,
     OverlapInputs,
-    _choice,
     check_smoothing,
 )
 
 ArrayLike = Any
+
+
+KIND = {"dice": _core.OverlapKind.DICE, "jaccard": _core.OverlapKind.JACCARD,
+        "tversky": _core.OverlapKind.TVERSKY,
+        "generalized_dice": _core.OverlapKind.GENERALIZED_DICE}
 
 
 def _overlap(kind: str, logits_or_probs: Any, targets: Any, *, activation: str | None,
@@ -43,16 +43,15 @@ def _overlap(kind: str, logits_or_probs: Any, targets: Any, *, activation: str |
                       include_background=include_background, ignore_index=ignore_index,
                       batch=bool(batch), per_class=per_class, reduction=reduction)
     s_nr, s_dr = check_smoothing(smooth_nr, smooth_dr)
-    _choice(empty, "empty", EMPTY_POLICIES)
-    _choice(w_type, "w_type", WEIGHT_TYPES)
+    empty_kind, weighting = EMPTY(empty), WEIGHTING(w_type)
     scale, per_item = grad_output_args(grad_output, v.dtype, v.item_shape, reduction)
     per_item = None if per_item is None else per_item.reshape(-1)
     out = check_grad_out(grad_out, v.dtype, v.shape, (v.volume, v.targets, v.labels))
     value, grad = _core.overlap_loss(
-        v.volume, v.labels, v.targets, v.weight, kind, v.activation, v.include_background,
+        v.volume, v.labels, v.targets, v.weight, KIND[kind], v.activation, v.include_background,
         v.ignore_index, bool(squared_pred), bool(batch), s_nr, s_dr,
         check_number(alpha, "alpha", minimum=0.0), check_number(beta, "beta", minimum=0.0),
-        check_number(gamma, "gamma", minimum=0.0, strict=True), empty, w_type, reduction,
+        check_number(gamma, "gamma", minimum=0.0, strict=True), empty_kind, weighting, reduction_enum(reduction),
         want_grad, scale, per_item, None if out is None else out.reshape(v.volume.shape),
         resolve_threads(num_threads))
     return finish(v.items(value), v.dtype), out if out is not None else v.grad_shape(grad)
@@ -127,29 +126,22 @@ def _docs(**extra: str) -> Any:
                     returns=_RETURNS, notes=_NOTES, **extra)
 
 
-_VG = """:func:`{name}` and its gradient w.r.t. ``logits_or_probs``, in two native passes
-    (sums, then gradient through the activation).
-
-    <grad>
-    """
-
-
-def _value_and_grad_doc(name: str) -> Any:
-    def decorate(func: Any) -> Any:
-        func.__doc__ = _VG.format(name=name)
-        return fill_doc(grad=GRAD_NOTE)(func)
-    return decorate
+# what every overlap loss's value_and_grad adds to the shared gradient note
+_GRAD = """its gradient w.r.t. ``logits_or_probs``, in two native passes (sums, then
+    gradient through the activation)."""
 
 
 # ---- Dice ------------------------------------------------------------------------------------
 
+@loss(grads="logits_or_probs", grad_doc=_GRAD)
 @_docs()
 def dice_loss(logits_or_probs: ArrayLike, targets: ArrayLike, *,
               activation: str | None = "softmax", include_background: bool = True,
               squared_pred: bool = False, batch: bool = False, weight: ArrayLike | None = None,
               ignore_index: int | None = None, smooth_nr: float = 1e-5, smooth_dr: float = 1e-5,
-              empty: str = "smooth", reduction: str = "mean",
-              num_threads: int | None = None) -> Any:
+              empty: str = "smooth", reduction: str = "mean", grad_output: Any = None,
+              grad_out: np.ndarray | None = None, num_threads: int | None = None,
+              want_grad: bool) -> tuple[Any, Any]:
     """Soft Dice loss (Milletari et al. 2016), MONAI's ``DiceLoss`` conventions.
 
     .. math:: \\ell_c = w_c \\Big(1 - \\frac{2\\,TP_c + s_{nr}}{S_{p,c} + S_{t,c} + s_{dr}}\\Big),
@@ -187,35 +179,24 @@ def dice_loss(logits_or_probs: ArrayLike, targets: ArrayLike, *,
                     include_background=include_background, squared_pred=squared_pred,
                     batch=batch, weight=weight, ignore_index=ignore_index, smooth_nr=smooth_nr,
                     smooth_dr=smooth_dr, empty=empty, reduction=reduction,
-                    num_threads=num_threads)[0]
-
-
-@_value_and_grad_doc("dice_loss")
-def dice_loss_value_and_grad(logits_or_probs: ArrayLike, targets: ArrayLike, *,
-                             activation: str | None = "softmax", include_background: bool = True,
-                             squared_pred: bool = False, batch: bool = False,
-                             weight: ArrayLike | None = None, ignore_index: int | None = None,
-                             smooth_nr: float = 1e-5, smooth_dr: float = 1e-5,
-                             empty: str = "smooth", reduction: str = "mean",
-                             grad_output: Any = None, grad_out: np.ndarray | None = None,
-                             num_threads: int | None = None) -> tuple[Any, np.ndarray]:
-    return _overlap("dice", logits_or_probs, targets, activation=activation,
-                    include_background=include_background, squared_pred=squared_pred,
-                    batch=batch, weight=weight, ignore_index=ignore_index, smooth_nr=smooth_nr,
-                    smooth_dr=smooth_dr, empty=empty, reduction=reduction,
                     grad_output=grad_output, grad_out=grad_out, num_threads=num_threads,
-                    want_grad=True)
+                    want_grad=want_grad)
+
+
+dice_loss_value_and_grad = dice_loss.value_and_grad
 
 
 # ---- Jaccard ---------------------------------------------------------------------------------
 
+@loss(grads="logits_or_probs", grad_doc=_GRAD)
 @_docs()
 def jaccard_loss(logits_or_probs: ArrayLike, targets: ArrayLike, *,
                  activation: str | None = "softmax", include_background: bool = True,
                  squared_pred: bool = False, batch: bool = False, weight: ArrayLike | None = None,
                  ignore_index: int | None = None, smooth_nr: float = 1e-5,
                  smooth_dr: float = 1e-5, empty: str = "smooth", reduction: str = "mean",
-                 num_threads: int | None = None) -> Any:
+                 grad_output: Any = None, grad_out: np.ndarray | None = None,
+                 num_threads: int | None = None, want_grad: bool) -> tuple[Any, Any]:
     """Soft Jaccard (IoU) loss.
 
     .. math:: \\ell_c = w_c \\Big(1 - \\frac{TP_c + s_{nr}}{TP_c + FP_c + FN_c + s_{dr}}\\Big),
@@ -250,25 +231,11 @@ def jaccard_loss(logits_or_probs: ArrayLike, targets: ArrayLike, *,
                     include_background=include_background, squared_pred=squared_pred,
                     batch=batch, weight=weight, ignore_index=ignore_index, smooth_nr=smooth_nr,
                     smooth_dr=smooth_dr, empty=empty, reduction=reduction,
-                    num_threads=num_threads)[0]
-
-
-@_value_and_grad_doc("jaccard_loss")
-def jaccard_loss_value_and_grad(logits_or_probs: ArrayLike, targets: ArrayLike, *,
-                                activation: str | None = "softmax",
-                                include_background: bool = True, squared_pred: bool = False,
-                                batch: bool = False, weight: ArrayLike | None = None,
-                                ignore_index: int | None = None, smooth_nr: float = 1e-5,
-                                smooth_dr: float = 1e-5, empty: str = "smooth",
-                                reduction: str = "mean", grad_output: Any = None,
-                                grad_out: np.ndarray | None = None,
-                                num_threads: int | None = None) -> tuple[Any, np.ndarray]:
-    return _overlap("jaccard", logits_or_probs, targets, activation=activation,
-                    include_background=include_background, squared_pred=squared_pred,
-                    batch=batch, weight=weight, ignore_index=ignore_index, smooth_nr=smooth_nr,
-                    smooth_dr=smooth_dr, empty=empty, reduction=reduction,
                     grad_output=grad_output, grad_out=grad_out, num_threads=num_threads,
-                    want_grad=True)
+                    want_grad=want_grad)
+
+
+jaccard_loss_value_and_grad = jaccard_loss.value_and_grad
 
 
 # ---- Tversky and Focal Tversky ---------------------------------------------------------------
@@ -283,13 +250,16 @@ def _tversky_doc(alpha: float, beta: float) -> str:
         Weight of the false negatives FN = St - TP."""
 
 
+@loss(grads="logits_or_probs", grad_doc=_GRAD)
 @_docs(tversky=_tversky_doc(0.5, 0.5))
 def tversky_loss(logits_or_probs: ArrayLike, targets: ArrayLike, *,
                  activation: str | None = "softmax", alpha: float = 0.5, beta: float = 0.5,
                  include_background: bool = True, batch: bool = False,
                  weight: ArrayLike | None = None, ignore_index: int | None = None,
                  smooth_nr: float = 1e-5, smooth_dr: float = 1e-5, empty: str = "smooth",
-                 reduction: str = "mean", num_threads: int | None = None) -> Any:
+                 reduction: str = "mean", grad_output: Any = None,
+                 grad_out: np.ndarray | None = None, num_threads: int | None = None,
+                 want_grad: bool) -> tuple[Any, Any]:
     """Tversky loss (Salehi et al. 2017), MONAI's ``TverskyLoss`` conventions.
 
     .. math:: \\ell_c = w_c (1 - TI_c), \\quad
@@ -326,35 +296,23 @@ def tversky_loss(logits_or_probs: ArrayLike, targets: ArrayLike, *,
                     beta=beta, include_background=include_background, batch=batch,
                     weight=weight, ignore_index=ignore_index, smooth_nr=smooth_nr,
                     smooth_dr=smooth_dr, empty=empty, reduction=reduction,
-                    num_threads=num_threads)[0]
-
-
-@_value_and_grad_doc("tversky_loss")
-def tversky_loss_value_and_grad(logits_or_probs: ArrayLike, targets: ArrayLike, *,
-                                activation: str | None = "softmax", alpha: float = 0.5,
-                                beta: float = 0.5, include_background: bool = True,
-                                batch: bool = False, weight: ArrayLike | None = None,
-                                ignore_index: int | None = None, smooth_nr: float = 1e-5,
-                                smooth_dr: float = 1e-5, empty: str = "smooth",
-                                reduction: str = "mean", grad_output: Any = None,
-                                grad_out: np.ndarray | None = None,
-                                num_threads: int | None = None) -> tuple[Any, np.ndarray]:
-    return _overlap("tversky", logits_or_probs, targets, activation=activation, alpha=alpha,
-                    beta=beta, include_background=include_background, batch=batch,
-                    weight=weight, ignore_index=ignore_index, smooth_nr=smooth_nr,
-                    smooth_dr=smooth_dr, empty=empty, reduction=reduction,
                     grad_output=grad_output, grad_out=grad_out, num_threads=num_threads,
-                    want_grad=True)
+                    want_grad=want_grad)
 
 
+tversky_loss_value_and_grad = tversky_loss.value_and_grad
+
+
+@loss(grads="logits_or_probs", grad_doc=_GRAD)
 @_docs(tversky=_tversky_doc(0.3, 0.7))
 def focal_tversky_loss(logits_or_probs: ArrayLike, targets: ArrayLike, *,
-                       activation: str | None = "softmax", alpha: float = 0.3,
-                       beta: float = 0.7, gamma: float = 0.75, include_background: bool = True,
-                       batch: bool = False, weight: ArrayLike | None = None,
-                       ignore_index: int | None = None, smooth_nr: float = 1e-5,
-                       smooth_dr: float = 1e-5, empty: str = "smooth", reduction: str = "mean",
-                       num_threads: int | None = None) -> Any:
+                       activation: str | None = "softmax", alpha: float = 0.3, beta: float = 0.7,
+                       gamma: float = 0.75, include_background: bool = True, batch: bool = False,
+                       weight: ArrayLike | None = None, ignore_index: int | None = None,
+                       smooth_nr: float = 1e-5, smooth_dr: float = 1e-5, empty: str = "smooth",
+                       reduction: str = "mean", grad_output: Any = None,
+                       grad_out: np.ndarray | None = None, num_threads: int | None = None,
+                       want_grad: bool) -> tuple[Any, Any]:
     """Focal Tversky loss (Abraham & Khan 2019): the exponent applied per class, then the mean.
 
     .. math:: \\ell_c = w_c \\max(0, 1 - TI_c)^\\gamma,
@@ -396,27 +354,11 @@ def focal_tversky_loss(logits_or_probs: ArrayLike, targets: ArrayLike, *,
                     beta=beta, gamma=gamma, include_background=include_background, batch=batch,
                     weight=weight, ignore_index=ignore_index, smooth_nr=smooth_nr,
                     smooth_dr=smooth_dr, empty=empty, reduction=reduction,
-                    num_threads=num_threads)[0]
-
-
-@_value_and_grad_doc("focal_tversky_loss")
-def focal_tversky_loss_value_and_grad(logits_or_probs: ArrayLike, targets: ArrayLike, *,
-                                      activation: str | None = "softmax", alpha: float = 0.3,
-                                      beta: float = 0.7, gamma: float = 0.75,
-                                      include_background: bool = True, batch: bool = False,
-                                      weight: ArrayLike | None = None,
-                                      ignore_index: int | None = None, smooth_nr: float = 1e-5,
-                                      smooth_dr: float = 1e-5, empty: str = "smooth",
-                                      reduction: str = "mean", grad_output: Any = None,
-                                      grad_out: np.ndarray | None = None,
-                                      num_threads: int | None = None
-                                      ) -> tuple[Any, np.ndarray]:
-    return _overlap("tversky", logits_or_probs, targets, activation=activation, alpha=alpha,
-                    beta=beta, gamma=gamma, include_background=include_background, batch=batch,
-                    weight=weight, ignore_index=ignore_index, smooth_nr=smooth_nr,
-                    smooth_dr=smooth_dr, empty=empty, reduction=reduction,
                     grad_output=grad_output, grad_out=grad_out, num_threads=num_threads,
-                    want_grad=True)
+                    want_grad=want_grad)
+
+
+focal_tversky_loss_value_and_grad = focal_tversky_loss.value_and_grad
 
 
 # ---- Generalized Dice ------------------------------------------------------------------------
@@ -438,13 +380,15 @@ _GDL_RETURNS = """
         Bad shapes, labels out of range, negative smoothing, a softmax over one channel."""
 
 
+@loss(grads="logits_or_probs", grad_doc=_GRAD)
 @_docs(gdl_returns=_GDL_RETURNS)
 def generalized_dice_loss(logits_or_probs: ArrayLike, targets: ArrayLike, *,
                           activation: str | None = "softmax", include_background: bool = True,
                           w_type: str = "square", batch: bool = False,
                           ignore_index: int | None = None, smooth_nr: float = 1e-5,
                           smooth_dr: float = 1e-5, reduction: str = "mean",
-                          num_threads: int | None = None) -> Any:
+                          grad_output: Any = None, grad_out: np.ndarray | None = None,
+                          num_threads: int | None = None, want_grad: bool) -> tuple[Any, Any]:
     """Generalized Dice loss (Sudre et al. 2017), MONAI's ``GeneralizedDiceLoss`` conventions.
 
     .. math:: \\ell = 1 - \\frac{2 \\sum_c w_c TP_c + s_{nr}}
@@ -486,22 +430,8 @@ def generalized_dice_loss(logits_or_probs: ArrayLike, targets: ArrayLike, *,
     return _overlap("generalized_dice", logits_or_probs, targets, activation=activation,
                     include_background=include_background, w_type=w_type, batch=batch,
                     ignore_index=ignore_index, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
-                    reduction=reduction, num_threads=num_threads)[0]
-
-
-@_value_and_grad_doc("generalized_dice_loss")
-def generalized_dice_loss_value_and_grad(logits_or_probs: ArrayLike, targets: ArrayLike, *,
-                                         activation: str | None = "softmax",
-                                         include_background: bool = True,
-                                         w_type: str = "square", batch: bool = False,
-                                         ignore_index: int | None = None,
-                                         smooth_nr: float = 1e-5, smooth_dr: float = 1e-5,
-                                         reduction: str = "mean", grad_output: Any = None,
-                                         grad_out: np.ndarray | None = None,
-                                         num_threads: int | None = None
-                                         ) -> tuple[Any, np.ndarray]:
-    return _overlap("generalized_dice", logits_or_probs, targets, activation=activation,
-                    include_background=include_background, w_type=w_type, batch=batch,
-                    ignore_index=ignore_index, smooth_nr=smooth_nr, smooth_dr=smooth_dr,
                     reduction=reduction, grad_output=grad_output, grad_out=grad_out,
-                    num_threads=num_threads, want_grad=True)
+                    num_threads=num_threads, want_grad=want_grad)
+
+
+generalized_dice_loss_value_and_grad = generalized_dice_loss.value_and_grad

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _core
 from .._docs import fill_doc
-from .._validation import check_reduction, resolve_threads
+from .._options import Choice, check_reduction, resolve_threads
 from ._inputs import TransportProblems, ground_power
 
 ArrayLike = Any
@@ -103,15 +103,15 @@ def _grad_scales(grad_output: Any, batch: int, batched: bool, reduction: str) ->
     return g
 
 
-METHODS = ("auto", "shortest_path", "network_simplex")
+METHOD = Choice("method", {"auto": _core.TransportMethod.AUTO,
+                           "shortest_path": _core.TransportMethod.SHORTEST_PATH,
+                           "network_simplex": _core.TransportMethod.NETWORK_SIMPLEX})
 
 
 def _solve(problems: TransportProblems, power: float, max_iter: Any, num_threads: Any,
            method: Any, *, want_plan: bool = False, want_duals: bool = False, want_grad: bool = False,
            grad_scale: np.ndarray | None = None) -> dict:
-    if method not in METHODS:
-        msg = f"method: expected one of {', '.join(repr(k) for k in METHODS)}, got {method!r}"
-        raise ValueError(msg)
+    METHOD.check(method)
     if problems.has_inf:
         if method == "network_simplex":
             msg = "method: the network simplex needs finite costs; use 'shortest_path' or 'auto'"
@@ -122,7 +122,7 @@ def _solve(problems: TransportProblems, power: float, max_iter: Any, num_threads
         problems.x, problems.y, problems.cost, problems.x_lengths, problems.y_lengths,
         problems.a, problems.b, power, _max_iter(max_iter, n, m), want_plan, want_duals,
         want_grad, np.ones(batch) if grad_scale is None else grad_scale, DENSE_COST_ENTRIES,
-        method, resolve_threads(num_threads))
+        METHOD(method), resolve_threads(num_threads))
     status = out["status"]
     if (status == 2).any():
         k = int(np.argmax(status == 2))

@@ -10,7 +10,8 @@ import numpy as np
 
 from .. import _core
 from .._docs import fill_doc
-from .._validation import check_number, check_reduction, resolve_threads
+from .._loss import loss
+from .._options import check_number, check_reduction, resolve_threads
 from . import _emd
 from ._emd import _grad_scales, _reduce, _weight_grad
 from ._inputs import TransportProblems, ground_power
@@ -112,13 +113,27 @@ _NOTES = """
     256 MiB each, and computed row by row beyond."""
 
 
+@loss(grads=("x", "y", "a", "b"), grad_note="",
+      grad_doc="""its gradients, ``(value, (grad_x, grad_y, grad_a, grad_b))``.
+
+    At the fixed point, by the envelope theorem: ``sum_j T_ij dc(x_i, y_j)/dx_i`` for the
+    points (T the entropic plan) and the centred potentials f, g for the masses (None for
+    masses not given); for ``debias=True`` the same combination as the value. Exact for the
+    converged potentials (the iterations are not differentiated through).
+
+    Parameters
+    ----------
+    <params>
+    grad_output : float or array_like, optional
+        Scales the gradients: a scalar, or ``(B,)`` for a batch with ``reduction="none"``.""")
 @fill_doc(params=_PARAMS, notes=_NOTES)
-def sinkhorn(x: ArrayLike, y: ArrayLike, a: ArrayLike | None = None,
-             b: ArrayLike | None = None, *, epsilon: float, cost: str = "euclidean",
-             p: float | None = None, debias: bool = False, x_lengths: ArrayLike | None = None,
-             y_lengths: ArrayLike | None = None, reduction: str = "mean",
-             normalize: bool = False, scaling: float | None = 0.5, max_iter: int = 1000,
-             tol: float = 1e-9, num_threads: int | None = None) -> Any:
+def sinkhorn(x: ArrayLike, y: ArrayLike, a: ArrayLike | None = None, b: ArrayLike | None = None,
+             *, epsilon: float, cost: str = "euclidean", p: float | None = None,
+             debias: bool = False, x_lengths: ArrayLike | None = None,
+             y_lengths: ArrayLike | None = None, reduction: str = "mean", normalize: bool = False,
+             scaling: float | None = 0.5, max_iter: int = 1000, tol: float = 1e-9,
+             grad_output: Any = None, num_threads: int | None = None,
+             want_grad: bool) -> tuple[Any, Any]:
     """Entropic optimal transport cost (Sinkhorn), an approximation of :func:`emd`.
 
     Parameters
@@ -152,31 +167,7 @@ def sinkhorn(x: ArrayLike, y: ArrayLike, a: ArrayLike | None = None,
     0.0
     """
     return _run(x, y, a, b, epsilon, cost, p, debias, x_lengths, y_lengths, reduction,
-                normalize, scaling, max_iter, tol, num_threads, False)[0]
+                normalize, scaling, max_iter, tol, num_threads, want_grad, grad_output)
 
 
-@fill_doc(params=_PARAMS)
-def sinkhorn_value_and_grad(x: ArrayLike, y: ArrayLike, a: ArrayLike | None = None,
-                            b: ArrayLike | None = None, *, epsilon: float,
-                            cost: str = "euclidean", p: float | None = None,
-                            debias: bool = False, x_lengths: ArrayLike | None = None,
-                            y_lengths: ArrayLike | None = None, reduction: str = "mean",
-                            normalize: bool = False, scaling: float | None = 0.5,
-                            max_iter: int = 1000, tol: float = 1e-9, grad_output: Any = None,
-                            num_threads: int | None = None
-                            ) -> tuple[Any, tuple[Any, Any, Any, Any]]:
-    """:func:`sinkhorn` and its gradients, ``(value, (grad_x, grad_y, grad_a, grad_b))``.
-
-    At the fixed point, by the envelope theorem: ``sum_j T_ij dc(x_i, y_j)/dx_i`` for the
-    points (T the entropic plan) and the centred potentials f, g for the masses (None for
-    masses not given); for ``debias=True`` the same combination as the value. Exact for the
-    converged potentials (the iterations are not differentiated through).
-
-    Parameters
-    ----------
-    <params>
-    grad_output : float or array_like, optional
-        Scales the gradients: a scalar, or ``(B,)`` for a batch with ``reduction="none"``.
-    """
-    return _run(x, y, a, b, epsilon, cost, p, debias, x_lengths, y_lengths, reduction,
-                normalize, scaling, max_iter, tol, num_threads, True, grad_output)
+sinkhorn_value_and_grad = sinkhorn.value_and_grad

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from .._validation import as_float_arrays, check_reduction, resolve_threads
+from .._options import check_reduction, resolve_threads
+from .._validation import as_float_arrays
 from ._emd import _grad_scales
 from ._inputs import balance, masses
 
