@@ -8,15 +8,19 @@ from typing import Callable, TypeVar
 F = TypeVar("F", bound=Callable)
 
 
+def fill(doc: str, **parts: str) -> str:
+    """`doc` with its ``<name>`` placeholders replaced by the texts in `parts`."""
+    for name, text in parts.items():
+        # the placeholder's own line carries the first line's indentation
+        doc = doc.replace(f"<{name}>", text.strip("\n").lstrip(" "))
+    return doc
+
+
 def fill_doc(**parts: str) -> Callable[[F], F]:
     """Replaces ``<name>`` placeholders in the decorated function's docstring."""
 
     def decorate(func: F) -> F:
-        doc = func.__doc__ or ""
-        for name, text in parts.items():
-            # the placeholder's own line carries the first line's indentation
-            doc = doc.replace(f"<{name}>", text.strip("\n").lstrip(" "))
-        func.__doc__ = doc
+        func.__doc__ = fill(func.__doc__ or "", **parts)
         return func
 
     return decorate

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from .._docs import fill_doc
+from .._docs import fill, fill_doc
+from .._loss import loss
 from .._options import check_number, resolve_threads
 from .._validation import as_float_arrays, check_same_shape
 
@@ -87,10 +88,28 @@ class _Scan:
         return None if arr is None else arr.reshape(self.shape)
 
 
+_DISCOUNTED_RETURNS_GRAD = fill("""the gradient of ``sum(grad_output * returns)`` w.r.t.
+    ``rewards`` (a forward scan: ``c_t = u_t + gamma (1 - d_{t-1}) c_{t-1}``).
+
+    Parameters
+    ----------
+    <params>
+    grad_output : array_like, optional
+        Weights u of the returns (broadcastable to the rewards' shape); default all ones.
+
+    Returns
+    -------
+    (returns, grad_rewards), both of the rewards' shape. ``dones`` and ``bootstrap_value``
+    are constants.
+    """, params=_SCAN_PARAMS)
+
+
+@loss(grads="rewards", grad_doc=_DISCOUNTED_RETURNS_GRAD, grad_note="")
 @fill_doc(params=_SCAN_PARAMS)
 def discounted_returns(rewards: ArrayLike, dones: ArrayLike, *, gamma: float,
                        bootstrap_value: ArrayLike | None = None,
-                       num_threads: int | None = None) -> np.ndarray:
+                       grad_output: ArrayLike | None = None, num_threads: int | None = None,
+                       want_grad: bool) -> tuple[Any, Any]:
     """Discounted returns, one reverse pass per environment.
 
     .. math:: G_t = r_t + \\gamma (1 - d_t) G_{t+1}, \\qquad G_T = \\text{bootstrap\\_value}.
@@ -119,37 +138,16 @@ def discounted_returns(rewards: ArrayLike, dones: ArrayLike, *, gamma: float,
     [1.5, 1.0, 1.5, 1.0]
     """
     s = _Scan(rewards, dones, gamma, bootstrap_value)
-    out = _core.discounted_returns(s.rewards, s.dones, s.gamma, s.bootstrap,
-                                   resolve_threads(num_threads))
-    return s.out(out)
-
-
-@fill_doc(params=_SCAN_PARAMS)
-def discounted_returns_value_and_grad(rewards: ArrayLike, dones: ArrayLike, *, gamma: float,
-                                      bootstrap_value: ArrayLike | None = None,
-                                      grad_output: ArrayLike | None = None,
-                                      num_threads: int | None = None
-                                      ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`discounted_returns` and the gradient of ``sum(grad_output * returns)`` w.r.t.
-    ``rewards`` (a forward scan: ``c_t = u_t + gamma (1 - d_{t-1}) c_{t-1}``).
-
-    Parameters
-    ----------
-    <params>
-    grad_output : array_like, optional
-        Weights u of the returns (broadcastable to the rewards' shape); default all ones.
-
-    Returns
-    -------
-    (returns, grad_rewards), both of the rewards' shape. ``dones`` and ``bootstrap_value``
-    are constants.
-    """
-    s = _Scan(rewards, dones, gamma, bootstrap_value)
     threads = resolve_threads(num_threads)
     out = _core.discounted_returns(s.rewards, s.dones, s.gamma, s.bootstrap, threads)
+    if not want_grad:
+        return s.out(out), None
     u = s.grid(1.0 if grad_output is None else grad_output, "grad_output")
     grad = _core.discounted_returns_vjp(u, s.dones, s.gamma, threads)
     return s.out(out), s.out(grad)
+
+
+discounted_returns_value_and_grad = discounted_returns.value_and_grad
 
 
 _GAE_PARAMS = _SCAN_PARAMS.replace("""    dones : array_like""", """    values : array_like of float, the shape of ``rewards``
@@ -170,12 +168,29 @@ def _gae(rewards, values, dones, gamma, lambda_, bootstrap_value, num_threads, w
     return s, s.out(adv), s.out(ret)
 
 
+_GENERALIZED_ADVANTAGE_ESTIMATION_GRAD = fill("""the gradient of
+    ``sum(grad_output * advantages)`` w.r.t. ``rewards`` and ``values`` (one forward scan).
+
+    Parameters
+    ----------
+    <params>
+    grad_output : array_like, optional
+        Weights of the advantages (broadcastable to the rewards' shape); default all ones.
+
+    Returns
+    -------
+    ((advantages, returns), (grad_rewards, grad_values)).
+    """, params=_GAE_PARAMS)
+
+
+@loss(grads=("rewards", "values"), grad_doc=_GENERALIZED_ADVANTAGE_ESTIMATION_GRAD, grad_note="")
 @fill_doc(params=_GAE_PARAMS)
 def generalized_advantage_estimation(rewards: ArrayLike, values: ArrayLike, dones: ArrayLike, *,
                                      gamma: float, lambda_: float,
                                      bootstrap_value: ArrayLike | None = None,
-                                     num_threads: int | None = None
-                                     ) -> tuple[np.ndarray, np.ndarray]:
+                                     grad_output: ArrayLike | None = None,
+                                     num_threads: int | None = None,
+                                     want_grad: bool) -> tuple[Any, Any]:
     """Generalised advantage estimation (GAE), fused in one reverse pass.
 
     .. math::
@@ -206,40 +221,39 @@ def generalized_advantage_estimation(rewards: ArrayLike, values: ArrayLike, done
     >>> adv.tolist(), ret.tolist()
     ([3.5, 2.5], [4.0, 3.0])
     """
-    _, adv, ret = _gae(rewards, values, dones, gamma, lambda_, bootstrap_value, num_threads, True)
-    return adv, ret
-
-
-@fill_doc(params=_GAE_PARAMS)
-def generalized_advantage_estimation_value_and_grad(
-        rewards: ArrayLike, values: ArrayLike, dones: ArrayLike, *, gamma: float, lambda_: float,
-        bootstrap_value: ArrayLike | None = None, grad_output: ArrayLike | None = None,
-        num_threads: int | None = None
-) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """:func:`generalized_advantage_estimation` and the gradient of
-    ``sum(grad_output * advantages)`` w.r.t. ``rewards`` and ``values`` (one forward scan).
-
-    Parameters
-    ----------
-    <params>
-    grad_output : array_like, optional
-        Weights of the advantages (broadcastable to the rewards' shape); default all ones.
-
-    Returns
-    -------
-    ((advantages, returns), (grad_rewards, grad_values)).
-    """
     s, adv, ret = _gae(rewards, values, dones, gamma, lambda_, bootstrap_value, num_threads, True)
+    if not want_grad:
+        return (adv, ret), None
     u = s.grid(1.0 if grad_output is None else grad_output, "grad_output")
     g_r, g_v = _core.generalized_advantage_estimation_vjp(u, None, s.dones, s.gamma, s.lambda_,
                                                           resolve_threads(num_threads))
     return (adv, ret), (s.out(g_r), s.out(g_v))
 
 
+generalized_advantage_estimation_value_and_grad = generalized_advantage_estimation.value_and_grad
+
+
+_LAMBDA_RETURNS_GRAD = fill("""the gradient of ``sum(grad_output * returns)`` w.r.t.
+    ``rewards`` and ``values``.
+
+    Parameters
+    ----------
+    <params>
+    grad_output : array_like, optional
+        Weights of the returns (broadcastable to the rewards' shape); default all ones.
+
+    Returns
+    -------
+    (returns, (grad_rewards, grad_values)).
+    """, params=_GAE_PARAMS)
+
+
+@loss(grads=("rewards", "values"), grad_doc=_LAMBDA_RETURNS_GRAD, grad_note="")
 @fill_doc(params=_GAE_PARAMS)
 def lambda_returns(rewards: ArrayLike, values: ArrayLike, dones: ArrayLike, *, gamma: float,
                    lambda_: float, bootstrap_value: ArrayLike | None = None,
-                   num_threads: int | None = None) -> np.ndarray:
+                   grad_output: ArrayLike | None = None, num_threads: int | None = None,
+                   want_grad: bool) -> tuple[Any, Any]:
     """TD(lambda) returns (Sutton & Barto, ch. 12), the returns of GAE:
 
     .. math:: G^\\lambda_t = r_t + \\gamma (1 - d_t)
@@ -260,36 +274,16 @@ def lambda_returns(rewards: ArrayLike, values: ArrayLike, dones: ArrayLike, *, g
     ...                         bootstrap_value=2.0).tolist()
     [1.5, 3.0]
     """
-    return generalized_advantage_estimation(rewards, values, dones, gamma=gamma, lambda_=lambda_,
-                                            bootstrap_value=bootstrap_value,
-                                            num_threads=num_threads)[1]
-
-
-@fill_doc(params=_GAE_PARAMS)
-def lambda_returns_value_and_grad(rewards: ArrayLike, values: ArrayLike, dones: ArrayLike, *,
-                                  gamma: float, lambda_: float,
-                                  bootstrap_value: ArrayLike | None = None,
-                                  grad_output: ArrayLike | None = None,
-                                  num_threads: int | None = None
-                                  ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
-    """:func:`lambda_returns` and the gradient of ``sum(grad_output * returns)`` w.r.t.
-    ``rewards`` and ``values``.
-
-    Parameters
-    ----------
-    <params>
-    grad_output : array_like, optional
-        Weights of the returns (broadcastable to the rewards' shape); default all ones.
-
-    Returns
-    -------
-    (returns, (grad_rewards, grad_values)).
-    """
     s, _, ret = _gae(rewards, values, dones, gamma, lambda_, bootstrap_value, num_threads, True)
+    if not want_grad:
+        return ret, None
     u = s.grid(1.0 if grad_output is None else grad_output, "grad_output")
     g_r, g_v = _core.generalized_advantage_estimation_vjp(None, u, s.dones, s.gamma, s.lambda_,
                                                           resolve_threads(num_threads))
     return ret, (s.out(g_r), s.out(g_v))
+
+
+lambda_returns_value_and_grad = lambda_returns.value_and_grad
 
 
 _NSTEP_PARAMS = _GAE_PARAMS.split("    lambda_ :")[0] + """    n : int >= 1
@@ -308,10 +302,27 @@ def _n_step_args(rewards, values, dones, gamma, n, bootstrap_value):
     return s, int(n)
 
 
+_N_STEP_RETURNS_GRAD = fill("""the gradient of ``sum(grad_output * returns)`` w.r.t.
+    ``rewards`` and ``values``.
+
+    Parameters
+    ----------
+    <params>
+    grad_output : array_like, optional
+        Weights of the returns (broadcastable to the rewards' shape); default all ones.
+
+    Returns
+    -------
+    (returns, (grad_rewards, grad_values)).
+    """, params=_NSTEP_PARAMS)
+
+
+@loss(grads=("rewards", "values"), grad_doc=_N_STEP_RETURNS_GRAD, grad_note="")
 @fill_doc(params=_NSTEP_PARAMS)
 def n_step_returns(rewards: ArrayLike, values: ArrayLike, dones: ArrayLike, *, gamma: float,
                    n: int, bootstrap_value: ArrayLike | None = None,
-                   num_threads: int | None = None) -> np.ndarray:
+                   grad_output: ArrayLike | None = None, num_threads: int | None = None,
+                   want_grad: bool) -> tuple[Any, Any]:
     r"""n-step bootstrapped returns (rlax's ``n_step_bootstrapped_returns``):
 
     .. math:: G^{(n)}_t = \sum_{k < m} \gamma^k r_{t+k} + \gamma^m V_{t+m},
@@ -337,33 +348,13 @@ def n_step_returns(rewards: ArrayLike, values: ArrayLike, dones: ArrayLike, *, g
     [6.0, 11.0, 3.0]
     """
     s, n = _n_step_args(rewards, values, dones, gamma, n, bootstrap_value)
-    out = _core.n_step_returns(s.rewards, s.values, s.dones, n, s.gamma, s.bootstrap,
-                               resolve_threads(num_threads))
-    return s.out(out)
-
-
-@fill_doc(params=_NSTEP_PARAMS)
-def n_step_returns_value_and_grad(rewards: ArrayLike, values: ArrayLike, dones: ArrayLike, *,
-                                  gamma: float, n: int, bootstrap_value: ArrayLike | None = None,
-                                  grad_output: ArrayLike | None = None,
-                                  num_threads: int | None = None
-                                  ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
-    """:func:`n_step_returns` and the gradient of ``sum(grad_output * returns)`` w.r.t.
-    ``rewards`` and ``values``.
-
-    Parameters
-    ----------
-    <params>
-    grad_output : array_like, optional
-        Weights of the returns (broadcastable to the rewards' shape); default all ones.
-
-    Returns
-    -------
-    (returns, (grad_rewards, grad_values)).
-    """
-    s, n = _n_step_args(rewards, values, dones, gamma, n, bootstrap_value)
     threads = resolve_threads(num_threads)
     out = _core.n_step_returns(s.rewards, s.values, s.dones, n, s.gamma, s.bootstrap, threads)
+    if not want_grad:
+        return s.out(out), None
     u = s.grid(1.0 if grad_output is None else grad_output, "grad_output")
     g_r, g_v = _core.n_step_returns_vjp(u, s.dones, n, s.gamma, threads)
     return s.out(out), (s.out(g_r), s.out(g_v))
+
+
+n_step_returns_value_and_grad = n_step_returns.value_and_grad

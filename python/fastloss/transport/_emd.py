@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from .._docs import fill_doc
+from .._docs import fill, fill_doc
+from .._loss import loss
 from .._options import Choice, check_reduction, resolve_threads
 from ._inputs import TransportProblems, ground_power
 
@@ -205,11 +206,31 @@ _NOTES = """
     same way for any thread count. Values are computed and accumulated in double."""
 
 
+_EMD_GRAD = fill("""its gradients, ``(value, (grad_x, grad_y, grad_a, grad_b))``.
+
+    The gradient w.r.t. the points goes through the optimal plan, held fixed (the envelope
+    theorem): ``sum_j T_ij d c(x_i, y_j) / d x_i``; it is the gradient wherever the plan is
+    unique. Where x_i = y_j the Euclidean cost (and any p <= 2) contributes 0. The gradients
+    w.r.t. the masses are the optimal dual potentials, centred (POT's convention: the masses
+    live on a simplex, so only the centred part is defined); ``grad_a`` / ``grad_b`` are None
+    for masses not given. With ``normalize=True`` they are those of the normalised masses.
+
+    Parameters
+    ----------
+    <params>
+    grad_output : float or array_like, optional
+        Scales the gradients as a vector-Jacobian product: a scalar, or ``(B,)`` for a batch
+        with ``reduction="none"``.
+    """, params=_PARAMS)
+
+
+@loss(grads=("x", "y", "a", "b"), grad_doc=_EMD_GRAD, grad_note="")
 @fill_doc(params=_PARAMS, notes=_NOTES)
 def emd(x: ArrayLike, y: ArrayLike, a: ArrayLike | None = None, b: ArrayLike | None = None, *,
         cost: str = "euclidean", p: float | None = None, x_lengths: ArrayLike | None = None,
         y_lengths: ArrayLike | None = None, reduction: str = "mean", normalize: bool = False,
-        max_iter: int | None = None, method: str = "auto", num_threads: int | None = None) -> Any:
+        max_iter: int | None = None, method: str = "auto", grad_output: Any = None,
+        num_threads: int | None = None, want_grad: bool) -> tuple[Any, Any]:
     """Exact Earth Mover's Distance (optimal transport cost) between two weighted point sets.
 
     Parameters
@@ -247,44 +268,19 @@ def emd(x: ArrayLike, y: ArrayLike, a: ArrayLike | None = None, b: ArrayLike | N
     check_reduction(reduction)
     problems = TransportProblems(x=x, y=y, a=a, b=b, x_lengths=x_lengths, y_lengths=y_lengths,
                                  normalize=normalize)
-    out = _solve(problems, ground_power(cost, p), max_iter, num_threads, method)
-    return _reduce(out["value"], problems, reduction)
+    scale = (_grad_scales(grad_output, problems.shape[0], problems.batched, reduction)
+             if want_grad else None)
+    out = _solve(problems, ground_power(cost, p), max_iter, num_threads, method,
+                 want_grad=want_grad, grad_scale=scale)
+    value = _reduce(out["value"], problems, reduction)
+    if not want_grad:
+        return value, None
+    return value, (problems.unbatch(out["grad_x"]), problems.unbatch(out["grad_y"]),
+                   _weight_grad(out["grad_a"], a, problems),
+                   _weight_grad(out["grad_b"], b, problems))
 
 
-@fill_doc(params=_PARAMS)
-def emd_value_and_grad(x: ArrayLike, y: ArrayLike, a: ArrayLike | None = None,
-                       b: ArrayLike | None = None, *, cost: str = "euclidean",
-                       p: float | None = None, x_lengths: ArrayLike | None = None,
-                       y_lengths: ArrayLike | None = None, reduction: str = "mean",
-                       normalize: bool = False, max_iter: int | None = None,
-                       method: str = "auto", grad_output: Any = None,
-                       num_threads: int | None = None
-                       ) -> tuple[Any, tuple[Any, Any, Any, Any]]:
-    """:func:`emd` and its gradients, ``(value, (grad_x, grad_y, grad_a, grad_b))``.
-
-    The gradient w.r.t. the points goes through the optimal plan, held fixed (the envelope
-    theorem): ``sum_j T_ij d c(x_i, y_j) / d x_i``; it is the gradient wherever the plan is
-    unique. Where x_i = y_j the Euclidean cost (and any p <= 2) contributes 0. The gradients
-    w.r.t. the masses are the optimal dual potentials, centred (POT's convention: the masses
-    live on a simplex, so only the centred part is defined); ``grad_a`` / ``grad_b`` are None
-    for masses not given. With ``normalize=True`` they are those of the normalised masses.
-
-    Parameters
-    ----------
-    <params>
-    grad_output : float or array_like, optional
-        Scales the gradients as a vector-Jacobian product: a scalar, or ``(B,)`` for a batch
-        with ``reduction="none"``.
-    """
-    check_reduction(reduction)
-    problems = TransportProblems(x=x, y=y, a=a, b=b, x_lengths=x_lengths, y_lengths=y_lengths,
-                                 normalize=normalize)
-    scale = _grad_scales(grad_output, problems.shape[0], problems.batched, reduction)
-    out = _solve(problems, ground_power(cost, p), max_iter, num_threads, method, want_grad=True,
-                 grad_scale=scale)
-    grads = (problems.unbatch(out["grad_x"]), problems.unbatch(out["grad_y"]),
-             _weight_grad(out["grad_a"], a, problems), _weight_grad(out["grad_b"], b, problems))
-    return _reduce(out["value"], problems, reduction), grads
+emd_value_and_grad = emd.value_and_grad
 
 
 _COST_PARAMS = """
@@ -309,11 +305,26 @@ _COST_PARAMS = """
         Threads for this call (one problem per thread)."""
 
 
+_EMD_FROM_COST_GRAD = fill("""its gradients, ``(value, (grad_cost, grad_a, grad_b))``.
+
+    The gradient w.r.t. the cost matrix is the optimal plan (dense, the cost's shape); those
+    w.r.t. the masses are the centred optimal duals (POT's convention), None for masses not
+    given.
+
+    Parameters
+    ----------
+    <params>
+    grad_output : float or array_like, optional
+        Scales the gradients: a scalar, or ``(B,)`` for a batch with ``reduction="none"``.
+    """, params=_COST_PARAMS)
+
+
+@loss(grads=("cost", "a", "b"), grad_doc=_EMD_FROM_COST_GRAD, grad_note="")
 @fill_doc(params=_COST_PARAMS, notes=_NOTES)
 def emd_from_cost(cost: ArrayLike, a: ArrayLike | None = None, b: ArrayLike | None = None, *,
-                  reduction: str = "mean", normalize: bool = False,
-                  max_iter: int | None = None, method: str = "auto",
-                  num_threads: int | None = None) -> Any:
+                  reduction: str = "mean", normalize: bool = False, max_iter: int | None = None,
+                  method: str = "auto", grad_output: Any = None, num_threads: int | None = None,
+                  want_grad: bool) -> tuple[Any, Any]:
     """Exact optimal transport cost for a given cost matrix (POT's ``ot.emd2(a, b, M)``).
 
     Parameters
@@ -336,37 +347,18 @@ def emd_from_cost(cost: ArrayLike, a: ArrayLike | None = None, b: ArrayLike | No
     """
     check_reduction(reduction)
     problems = TransportProblems(cost=_required_cost(cost), a=a, b=b, normalize=normalize)
-    out = _solve(problems, 1.0, max_iter, num_threads, method)
-    return _reduce(out["value"], problems, reduction)
-
-
-@fill_doc(params=_COST_PARAMS)
-def emd_from_cost_value_and_grad(cost: ArrayLike, a: ArrayLike | None = None,
-                                 b: ArrayLike | None = None, *, reduction: str = "mean",
-                                 normalize: bool = False, max_iter: int | None = None,
-                                 method: str = "auto", grad_output: Any = None,
-                                 num_threads: int | None = None
-                                 ) -> tuple[Any, tuple[Any, Any, Any]]:
-    """:func:`emd_from_cost` and its gradients, ``(value, (grad_cost, grad_a, grad_b))``.
-
-    The gradient w.r.t. the cost matrix is the optimal plan (dense, the cost's shape); those
-    w.r.t. the masses are the centred optimal duals (POT's convention), None for masses not
-    given.
-
-    Parameters
-    ----------
-    <params>
-    grad_output : float or array_like, optional
-        Scales the gradients: a scalar, or ``(B,)`` for a batch with ``reduction="none"``.
-    """
-    check_reduction(reduction)
-    problems = TransportProblems(cost=_required_cost(cost), a=a, b=b, normalize=normalize)
-    scale = _grad_scales(grad_output, problems.shape[0], problems.batched, reduction)
-    out = _solve(problems, 1.0, max_iter, num_threads, method, want_grad=True,
+    scale = (_grad_scales(grad_output, problems.shape[0], problems.batched, reduction)
+             if want_grad else None)
+    out = _solve(problems, 1.0, max_iter, num_threads, method, want_grad=want_grad,
                  grad_scale=scale)
-    grads = (problems.unbatch(out["grad_cost"]), _weight_grad(out["grad_a"], a, problems),
-             _weight_grad(out["grad_b"], b, problems))
-    return _reduce(out["value"], problems, reduction), grads
+    value = _reduce(out["value"], problems, reduction)
+    if not want_grad:
+        return value, None
+    return value, (problems.unbatch(out["grad_cost"]), _weight_grad(out["grad_a"], a, problems),
+                   _weight_grad(out["grad_b"], b, problems))
+
+
+emd_from_cost_value_and_grad = emd_from_cost.value_and_grad
 
 
 def emd_solve(x: ArrayLike | None = None, y: ArrayLike | None = None,

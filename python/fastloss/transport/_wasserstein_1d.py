@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import _core
+from .._loss import loss
 from .._options import check_reduction, resolve_threads
 from .._validation import as_float_arrays
 from ._emd import _grad_scales
@@ -83,10 +84,26 @@ def _reduce(values, s, reduction):
     return s.dtype.type(values.mean() if reduction == "mean" else values.sum())
 
 
+_WASSERSTEIN_1D_GRAD = """its gradients, ``(value, (grad_u, grad_v, grad_u_weights,
+    grad_v_weights))``.
+
+    The gradient w.r.t. a sample goes through the monotone plan held fixed: the sum over the
+    quantile intervals it covers of their width times ``p |u_i - v_j|^(p-1) sign(u_i - v_j)``
+    (0 where u_i = v_j for p = 1). The gradients w.r.t. the masses are the dual potentials of
+    the plan's staircase (the north-west corner basis, ties broken towards u), centred: POT's
+    convention for :func:`emd`, and equal to emd's wherever the duals are unique. They are None
+    for masses not given.
+
+    Parameters are those of :func:`wasserstein_1d`, and ``grad_output`` (a scalar, or ``(B,)``
+    for a batch with ``reduction="none"``), which scales the gradients.
+    """
+
+
+@loss(grads=("u", "v", "u_weights", "v_weights"), grad_doc=_WASSERSTEIN_1D_GRAD, grad_note="")
 def wasserstein_1d(u: ArrayLike, v: ArrayLike, u_weights: ArrayLike | None = None,
-                   v_weights: ArrayLike | None = None, *, p: float = 1.0,
-                   reduction: str = "mean", normalize: bool = False,
-                   num_threads: int | None = None) -> Any:
+                   v_weights: ArrayLike | None = None, *, p: float = 1.0, reduction: str = "mean",
+                   normalize: bool = False, grad_output: Any = None,
+                   num_threads: int | None = None, want_grad: bool) -> tuple[Any, Any]:
     """Exact optimal transport cost between two weighted samples on the line.
 
     ``W = integral over q of |F_u^-1(q) - F_v^-1(q)|^p dq``: the cost of the monotone plan,
@@ -128,33 +145,11 @@ def wasserstein_1d(u: ArrayLike, v: ArrayLike, u_weights: ArrayLike | None = Non
     """
     check_reduction(reduction)
     s = _Samples(u, v, u_weights, v_weights, normalize)
-    out = _run(s, _power(p), False, False, np.ones(s.u.shape[0]), num_threads)
-    return _reduce(out["value"], s, reduction)
-
-
-def wasserstein_1d_value_and_grad(u: ArrayLike, v: ArrayLike, u_weights: ArrayLike | None = None,
-                                  v_weights: ArrayLike | None = None, *, p: float = 1.0,
-                                  reduction: str = "mean", normalize: bool = False,
-                                  grad_output: Any = None, num_threads: int | None = None
-                                  ) -> tuple[Any, tuple[Any, Any, Any, Any]]:
-    """:func:`wasserstein_1d` and its gradients, ``(value, (grad_u, grad_v, grad_u_weights,
-    grad_v_weights))``.
-
-    The gradient w.r.t. a sample goes through the monotone plan held fixed: the sum over the
-    quantile intervals it covers of their width times ``p |u_i - v_j|^(p-1) sign(u_i - v_j)``
-    (0 where u_i = v_j for p = 1). The gradients w.r.t. the masses are the dual potentials of
-    the plan's staircase (the north-west corner basis, ties broken towards u), centred: POT's
-    convention for :func:`emd`, and equal to emd's wherever the duals are unique. They are None
-    for masses not given.
-
-    Parameters are those of :func:`wasserstein_1d`, and ``grad_output`` (a scalar, or ``(B,)``
-    for a batch with ``reduction="none"``), which scales the gradients.
-    """
-    check_reduction(reduction)
-    s = _Samples(u, v, u_weights, v_weights, normalize)
+    if not want_grad:
+        out = _run(s, _power(p), False, False, np.ones(s.u.shape[0]), num_threads)
+        return _reduce(out["value"], s, reduction), None
     scale = _grad_scales(grad_output, s.u.shape[0], s.batched, reduction)
-    want_mass = s.u_given or s.v_given
-    out = _run(s, _power(p), True, want_mass, scale, num_threads)
+    out = _run(s, _power(p), True, s.u_given or s.v_given, scale, num_threads)
 
     def mass_grad(key, given, arg):
         if not given:
@@ -168,3 +163,6 @@ def wasserstein_1d_value_and_grad(u: ArrayLike, v: ArrayLike, u_weights: ArrayLi
              mass_grad("grad_u_weights", s.u_given, u_weights),
              mass_grad("grad_v_weights", s.v_given, v_weights))
     return _reduce(out["value"], s, reduction), grads
+
+
+wasserstein_1d_value_and_grad = wasserstein_1d.value_and_grad
