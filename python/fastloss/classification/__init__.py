@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-from ._cross_entropy import (
-    binary_cross_entropy,
-    binary_cross_entropy_value_and_grad,
-    cross_entropy,
-    cross_entropy_value_and_grad,
-)
-from ._divergence import (
-    distillation_kl,
-    distillation_kl_value_and_grad,
-    kl_divergence,
-    kl_divergence_value_and_grad,
-)
-from ._focal import (
-    sigmoid_focal_loss,
-    sigmoid_focal_loss_value_and_grad,
-    softmax_focal_loss,
-    softmax_focal_loss_value_and_grad,
-)
+from . import _cross_entropy, _divergence, _focal
+from ._cross_entropy import *
+from ._divergence import *
+from ._focal import *
 
-__all__ = [
-    "binary_cross_entropy",
-    "binary_cross_entropy_value_and_grad",
-    "cross_entropy",
-    "cross_entropy_value_and_grad",
-    "distillation_kl",
-    "distillation_kl_value_and_grad",
-    "kl_divergence",
-    "kl_divergence_value_and_grad",
-    "sigmoid_focal_loss",
-    "sigmoid_focal_loss_value_and_grad",
-    "softmax_focal_loss",
-    "softmax_focal_loss_value_and_grad",
-]
+__all__: list[str] = []
+__all__ += _cross_entropy.__all__
+__all__ += _divergence.__all__
+__all__ += _focal.__all__

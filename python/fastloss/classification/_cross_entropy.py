@@ -23,6 +23,13 @@ from .._validation import (
 )
 from ._layout import ClassLayout
 
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_value_and_grad",
+    "cross_entropy",
+    "cross_entropy_value_and_grad",
+]
+
 ArrayLike = Any
 
 

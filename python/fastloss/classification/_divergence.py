@@ -25,6 +25,13 @@ from .._validation import (
 )
 from ._layout import ClassLayout
 
+__all__ = [
+    "distillation_kl",
+    "distillation_kl_value_and_grad",
+    "kl_divergence",
+    "kl_divergence_value_and_grad",
+]
+
 ArrayLike = Any
 
 

@@ -22,6 +22,13 @@ from .._validation import (
 from ._cross_entropy import check_alpha, check_ignore_index
 from ._layout import ClassLayout
 
+__all__ = [
+    "sigmoid_focal_loss",
+    "sigmoid_focal_loss_value_and_grad",
+    "softmax_focal_loss",
+    "softmax_focal_loss_value_and_grad",
+]
+
 ArrayLike = Any
 
 _REFERENCE = """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import _pairs
 from ._batch import (
     batch_angular_loss,
     batch_angular_loss_value_and_grad,
@@ -10,30 +11,14 @@ from ._batch import (
     batch_triplet_loss,
     batch_triplet_loss_value_and_grad,
 )
-from ._pairs import (
-    angular_loss,
-    angular_loss_value_and_grad,
-    contrastive_loss,
-    contrastive_loss_value_and_grad,
-    margin_ranking_loss,
-    margin_ranking_loss_value_and_grad,
-    triplet_margin_loss,
-    triplet_margin_loss_value_and_grad,
-)
+from ._pairs import *
 
 __all__ = [
-    "angular_loss",
-    "angular_loss_value_and_grad",
     "batch_angular_loss",
     "batch_angular_loss_value_and_grad",
     "batch_contrastive_loss",
     "batch_contrastive_loss_value_and_grad",
     "batch_triplet_loss",
     "batch_triplet_loss_value_and_grad",
-    "contrastive_loss",
-    "contrastive_loss_value_and_grad",
-    "margin_ranking_loss",
-    "margin_ranking_loss_value_and_grad",
-    "triplet_margin_loss",
-    "triplet_margin_loss_value_and_grad",
 ]
+__all__ += _pairs.__all__

@@ -25,6 +25,17 @@ from .._validation import (
     grad_output_args,
 )
 
+__all__ = [
+    "angular_loss",
+    "angular_loss_value_and_grad",
+    "contrastive_loss",
+    "contrastive_loss_value_and_grad",
+    "margin_ranking_loss",
+    "margin_ranking_loss_value_and_grad",
+    "triplet_margin_loss",
+    "triplet_margin_loss_value_and_grad",
+]
+
 ArrayLike = Any
 
 

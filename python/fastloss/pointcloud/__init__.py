@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from ._chamfer import (
-    chamfer_distance,
-    chamfer_distance_value_and_grad,
-    nearest_neighbors,
-)
+from . import _chamfer
+from ._chamfer import *
 
-__all__ = [
-    "chamfer_distance",
-    "chamfer_distance_value_and_grad",
-    "nearest_neighbors",
-]
+__all__: list[str] = []
+__all__ += _chamfer.__all__

@@ -14,6 +14,12 @@ from .._options import REDUCTION, Choice, check_number, resolve_threads
 from .._validation import check_grad_outs, finish
 from ._inputs import METHOD, CloudPair
 
+__all__ = [
+    "chamfer_distance",
+    "chamfer_distance_value_and_grad",
+    "nearest_neighbors",
+]
+
 ArrayLike = Any
 
 DISTANCE = Choice("distance", {"squared_l2": _core.PointDistance.SQUARED_L2,

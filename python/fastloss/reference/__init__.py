@@ -8,30 +8,17 @@ purpose: the tests hold the native kernels against them, and they never import `
 
 from __future__ import annotations
 
-from ._classification import (
-    binary_cross_entropy,
-    binary_cross_entropy_value_and_grad,
-    cross_entropy,
-    cross_entropy_value_and_grad,
-    distillation_kl,
-    distillation_kl_value_and_grad,
-    kl_divergence,
-    kl_divergence_value_and_grad,
-    sigmoid_focal_loss,
-    sigmoid_focal_loss_value_and_grad,
-    softmax_focal_loss,
-    softmax_focal_loss_value_and_grad,
+from . import (
+    _classification,
+    _metric,
+    _pointcloud,
+    _regression,
+    _rl,
+    _segmentation,
+    _transport,
 )
-from ._metric import (
-    angular_loss,
-    angular_loss_value_and_grad,
-    contrastive_loss,
-    contrastive_loss_value_and_grad,
-    margin_ranking_loss,
-    margin_ranking_loss_value_and_grad,
-    triplet_margin_loss,
-    triplet_margin_loss_value_and_grad,
-)
+from ._classification import *
+from ._metric import *
 from ._metric_batch import (
     batch_angular_loss,
     batch_angular_loss_value_and_grad,
@@ -40,132 +27,24 @@ from ._metric_batch import (
     batch_triplet_loss,
     batch_triplet_loss_value_and_grad,
 )
-from ._pointcloud import (
-    chamfer_distance,
-    chamfer_distance_value_and_grad,
-    nearest_neighbors,
-)
-from ._regression import (
-    huber_loss,
-    huber_loss_value_and_grad,
-    mae,
-    mae_value_and_grad,
-    mse,
-    mse_value_and_grad,
-    rse,
-    rse_value_and_grad,
-    smooth_l1_loss,
-    smooth_l1_loss_value_and_grad,
-    sse,
-    sse_value_and_grad,
-)
-from ._rl import (
-    discounted_returns,
-    discounted_returns_value_and_grad,
-    generalized_advantage_estimation,
-    generalized_advantage_estimation_value_and_grad,
-    lambda_returns,
-    lambda_returns_value_and_grad,
-    n_step_returns,
-    n_step_returns_value_and_grad,
-    policy_gradient_loss,
-    policy_gradient_loss_value_and_grad,
-    q_learning_loss,
-    q_learning_loss_value_and_grad,
-)
-from ._segmentation import (
-    dice_loss,
-    dice_loss_value_and_grad,
-    focal_tversky_loss,
-    focal_tversky_loss_value_and_grad,
-    generalized_dice_loss,
-    generalized_dice_loss_value_and_grad,
-    jaccard_loss,
-    jaccard_loss_value_and_grad,
-    tversky_loss,
-    tversky_loss_value_and_grad,
-)
-from ._transport import (
-    emd,
-    emd_from_cost,
-    emd_from_cost_value_and_grad,
-    emd_value_and_grad,
-    sinkhorn,
-    sinkhorn_value_and_grad,
-    wasserstein_1d,
-    wasserstein_1d_value_and_grad,
-)
+from ._pointcloud import *
+from ._regression import *
+from ._rl import *
+from ._segmentation import *
+from ._transport import *
 
 __all__ = [
-    "angular_loss",
-    "angular_loss_value_and_grad",
     "batch_angular_loss",
     "batch_angular_loss_value_and_grad",
     "batch_contrastive_loss",
     "batch_contrastive_loss_value_and_grad",
     "batch_triplet_loss",
     "batch_triplet_loss_value_and_grad",
-    "binary_cross_entropy",
-    "binary_cross_entropy_value_and_grad",
-    "chamfer_distance",
-    "chamfer_distance_value_and_grad",
-    "contrastive_loss",
-    "contrastive_loss_value_and_grad",
-    "cross_entropy",
-    "cross_entropy_value_and_grad",
-    "dice_loss",
-    "dice_loss_value_and_grad",
-    "discounted_returns",
-    "discounted_returns_value_and_grad",
-    "distillation_kl",
-    "distillation_kl_value_and_grad",
-    "emd",
-    "emd_from_cost",
-    "emd_from_cost_value_and_grad",
-    "emd_value_and_grad",
-    "focal_tversky_loss",
-    "focal_tversky_loss_value_and_grad",
-    "generalized_advantage_estimation",
-    "generalized_advantage_estimation_value_and_grad",
-    "generalized_dice_loss",
-    "generalized_dice_loss_value_and_grad",
-    "huber_loss",
-    "huber_loss_value_and_grad",
-    "jaccard_loss",
-    "jaccard_loss_value_and_grad",
-    "kl_divergence",
-    "kl_divergence_value_and_grad",
-    "lambda_returns",
-    "lambda_returns_value_and_grad",
-    "mae",
-    "mae_value_and_grad",
-    "margin_ranking_loss",
-    "margin_ranking_loss_value_and_grad",
-    "mse",
-    "mse_value_and_grad",
-    "n_step_returns",
-    "n_step_returns_value_and_grad",
-    "nearest_neighbors",
-    "policy_gradient_loss",
-    "policy_gradient_loss_value_and_grad",
-    "q_learning_loss",
-    "q_learning_loss_value_and_grad",
-    "rse",
-    "rse_value_and_grad",
-    "sigmoid_focal_loss",
-    "sigmoid_focal_loss_value_and_grad",
-    "sinkhorn",
-    "sinkhorn_value_and_grad",
-    "smooth_l1_loss",
-    "smooth_l1_loss_value_and_grad",
-    "softmax_focal_loss",
-    "softmax_focal_loss_value_and_grad",
-    "sse",
-    "sse_value_and_grad",
-    "triplet_margin_loss",
-    "triplet_margin_loss_value_and_grad",
-    "tversky_loss",
-    "tversky_loss_value_and_grad",
-    "wasserstein_1d",
-    "wasserstein_1d_value_and_grad",
 ]
+__all__ += _regression.__all__
+__all__ += _classification.__all__
+__all__ += _segmentation.__all__
+__all__ += _pointcloud.__all__
+__all__ += _transport.__all__
+__all__ += _metric.__all__
+__all__ += _rl.__all__

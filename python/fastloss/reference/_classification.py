@@ -17,6 +17,21 @@ from ._common import (
     to_rows,
 )
 
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_value_and_grad",
+    "cross_entropy",
+    "cross_entropy_value_and_grad",
+    "distillation_kl",
+    "distillation_kl_value_and_grad",
+    "kl_divergence",
+    "kl_divergence_value_and_grad",
+    "sigmoid_focal_loss",
+    "sigmoid_focal_loss_value_and_grad",
+    "softmax_focal_loss",
+    "softmax_focal_loss_value_and_grad",
+]
+
 
 def _alpha_t(alpha, t):
     return np.ones_like(t) if alpha is None else alpha * t + (1 - alpha) * (1 - t)

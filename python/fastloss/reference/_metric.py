@@ -6,6 +6,17 @@ import numpy as np
 
 from ._common import f64, grad_coef, reduce
 
+__all__ = [
+    "angular_loss",
+    "angular_loss_value_and_grad",
+    "contrastive_loss",
+    "contrastive_loss_value_and_grad",
+    "margin_ranking_loss",
+    "margin_ranking_loss_value_and_grad",
+    "triplet_margin_loss",
+    "triplet_margin_loss_value_and_grad",
+]
+
 
 def margin_ranking_loss_value_and_grad(x1, x2, y, *, margin=0.0, reduction="mean",
                                        grad_output=None, grad_out=None, num_threads=None):

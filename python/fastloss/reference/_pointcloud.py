@@ -7,6 +7,12 @@ import numpy as np
 
 from ._common import f64
 
+__all__ = [
+    "chamfer_distance",
+    "chamfer_distance_value_and_grad",
+    "nearest_neighbors",
+]
+
 
 def _batched(x, y, x_lengths, y_lengths):
     x, y = f64(x), f64(y)

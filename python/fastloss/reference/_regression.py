@@ -6,6 +6,21 @@ import numpy as np
 
 from ._common import deliver, f64, grad_coef, reduce
 
+__all__ = [
+    "huber_loss",
+    "huber_loss_value_and_grad",
+    "mae",
+    "mae_value_and_grad",
+    "mse",
+    "mse_value_and_grad",
+    "rse",
+    "rse_value_and_grad",
+    "smooth_l1_loss",
+    "smooth_l1_loss_value_and_grad",
+    "sse",
+    "sse_value_and_grad",
+]
+
 
 def _pointwise(loss_and_grad, pred, target, weight, reduction, grad_output):
     p, t = f64(pred), f64(target)

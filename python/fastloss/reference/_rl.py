@@ -6,6 +6,21 @@ import numpy as np
 
 from ._common import deliver, f64, grad_coef, log_softmax, reduce
 
+__all__ = [
+    "discounted_returns",
+    "discounted_returns_value_and_grad",
+    "generalized_advantage_estimation",
+    "generalized_advantage_estimation_value_and_grad",
+    "lambda_returns",
+    "lambda_returns_value_and_grad",
+    "n_step_returns",
+    "n_step_returns_value_and_grad",
+    "policy_gradient_loss",
+    "policy_gradient_loss_value_and_grad",
+    "q_learning_loss",
+    "q_learning_loss_value_and_grad",
+]
+
 
 def _grid(rewards, *others):
     """(T,) or (T, E) inputs as (T, E) float64, and a function restoring the shape."""

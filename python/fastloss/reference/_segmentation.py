@@ -7,6 +7,19 @@ import numpy as np
 
 from ._common import deliver, f64, grad_coef, reduce, sigmoid
 
+__all__ = [
+    "dice_loss",
+    "dice_loss_value_and_grad",
+    "focal_tversky_loss",
+    "focal_tversky_loss_value_and_grad",
+    "generalized_dice_loss",
+    "generalized_dice_loss_value_and_grad",
+    "jaccard_loss",
+    "jaccard_loss_value_and_grad",
+    "tversky_loss",
+    "tversky_loss_value_and_grad",
+]
+
 
 def _probabilities(x: np.ndarray, activation) -> np.ndarray:
     if activation == "softmax":

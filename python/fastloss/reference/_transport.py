@@ -7,6 +7,17 @@ import numpy as np
 
 from ._common import f64
 
+__all__ = [
+    "emd",
+    "emd_from_cost",
+    "emd_from_cost_value_and_grad",
+    "emd_value_and_grad",
+    "sinkhorn",
+    "sinkhorn_value_and_grad",
+    "wasserstein_1d",
+    "wasserstein_1d_value_and_grad",
+]
+
 
 def _shortest_path_step(C, X, u, v, supply, demand, s, tol):
     """Dijkstra from row s over the residual graph (row -> any column at reduced cost; column

@@ -31,6 +31,21 @@ from .._validation import (
     grad_output_args,
 )
 
+__all__ = [
+    "huber_loss",
+    "huber_loss_value_and_grad",
+    "mae",
+    "mae_value_and_grad",
+    "mse",
+    "mse_value_and_grad",
+    "rse",
+    "rse_value_and_grad",
+    "smooth_l1_loss",
+    "smooth_l1_loss_value_and_grad",
+    "sse",
+    "sse_value_and_grad",
+]
+
 ArrayLike = Any
 
 _COMMON_PARAMS = """

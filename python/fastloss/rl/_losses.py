@@ -26,6 +26,13 @@ from .._validation import (
     grad_output_args,
 )
 
+__all__ = [
+    "policy_gradient_loss",
+    "policy_gradient_loss_value_and_grad",
+    "q_learning_loss",
+    "q_learning_loss_value_and_grad",
+]
+
 ArrayLike = Any
 
 

@@ -23,6 +23,17 @@ from .._loss import loss
 from .._options import check_number, resolve_threads
 from .._validation import as_float_arrays, check_same_shape
 
+__all__ = [
+    "discounted_returns",
+    "discounted_returns_value_and_grad",
+    "generalized_advantage_estimation",
+    "generalized_advantage_estimation_value_and_grad",
+    "lambda_returns",
+    "lambda_returns_value_and_grad",
+    "n_step_returns",
+    "n_step_returns_value_and_grad",
+]
+
 ArrayLike = Any
 
 _SCAN_PARAMS = """

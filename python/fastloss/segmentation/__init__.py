@@ -2,28 +2,8 @@
 
 from __future__ import annotations
 
-from ._overlap import (
-    dice_loss,
-    dice_loss_value_and_grad,
-    focal_tversky_loss,
-    focal_tversky_loss_value_and_grad,
-    generalized_dice_loss,
-    generalized_dice_loss_value_and_grad,
-    jaccard_loss,
-    jaccard_loss_value_and_grad,
-    tversky_loss,
-    tversky_loss_value_and_grad,
-)
+from . import _overlap
+from ._overlap import *
 
-__all__ = [
-    "dice_loss",
-    "dice_loss_value_and_grad",
-    "focal_tversky_loss",
-    "focal_tversky_loss_value_and_grad",
-    "generalized_dice_loss",
-    "generalized_dice_loss_value_and_grad",
-    "jaccard_loss",
-    "jaccard_loss_value_and_grad",
-    "tversky_loss",
-    "tversky_loss_value_and_grad",
-]
+__all__: list[str] = []
+__all__ += _overlap.__all__

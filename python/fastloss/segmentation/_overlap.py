@@ -23,6 +23,19 @@ from ._inputs import (
     check_smoothing,
 )
 
+__all__ = [
+    "dice_loss",
+    "dice_loss_value_and_grad",
+    "focal_tversky_loss",
+    "focal_tversky_loss_value_and_grad",
+    "generalized_dice_loss",
+    "generalized_dice_loss_value_and_grad",
+    "jaccard_loss",
+    "jaccard_loss_value_and_grad",
+    "tversky_loss",
+    "tversky_loss_value_and_grad",
+]
+
 ArrayLike = Any
 
 

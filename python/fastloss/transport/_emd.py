@@ -16,6 +16,15 @@ from .._loss import loss
 from .._options import Choice, check_reduction, resolve_threads
 from ._inputs import TransportProblems, ground_power
 
+__all__ = [
+    "EmdResult",
+    "emd",
+    "emd_from_cost",
+    "emd_from_cost_value_and_grad",
+    "emd_solve",
+    "emd_value_and_grad",
+]
+
 ArrayLike = Any
 
 _STATUS = ("optimal", "max_iter_reached", "infeasible")

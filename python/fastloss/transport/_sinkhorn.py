@@ -16,6 +16,11 @@ from . import _emd
 from ._emd import _grad_scales, _reduce, _weight_grad
 from ._inputs import TransportProblems, ground_power
 
+__all__ = [
+    "sinkhorn",
+    "sinkhorn_value_and_grad",
+]
+
 ArrayLike = Any
 
 

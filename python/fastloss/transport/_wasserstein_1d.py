@@ -15,6 +15,11 @@ from .._validation import as_float_arrays
 from ._emd import _grad_scales
 from ._inputs import balance, masses
 
+__all__ = [
+    "wasserstein_1d",
+    "wasserstein_1d_value_and_grad",
+]
+
 ArrayLike = Any
 
 
